@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { UUID_PATTERN } from '@fallback/core';
+import { bool, commonConfig, commonShape, deepFreeze, int, list, optional, parseEnv, str, type CommonConfig, type Env } from './env.js';
+
+const schema = z
+  .object({
+    ...commonShape,
+    INGRESS_HOST: str('0.0.0.0'),
+    INGRESS_PORT: int(8080, 0, 65_535),
+    INGRESS_API_KEYS: list(),
+    DEFAULT_QUEUE_ID: optional().pipe(z.string().regex(new RegExp(UUID_PATTERN), 'must be a Genesys queue id (UUID)').optional()),
+    DEFAULT_REFER_TO: optional(),
+    DEDUPE_TTL_SECONDS: int(600, 600, 7 * 86_400),
+    DEADLINE_SECONDS: int(120, 5, 3600),
+    MAX_DEADLINE_SECONDS: int(600, 5, 3600),
+    BODY_LIMIT_BYTES: int(65_536, 1024, 1_048_576),
+    JOB_ATTEMPTS: int(5, 1, 20),
+    JOB_RETENTION_SECONDS: int(86_400, 600, 30 * 86_400),
+    FAILED_RETENTION_SECONDS: int(7 * 86_400, 600, 90 * 86_400),
+    INGRESS_TRUST_PROXY: bool(false),
+  })
+  .superRefine((e, ctx) => {
+    if (e.INGRESS_API_KEYS.length === 0)
+      ctx.addIssue({ code: 'custom', path: ['INGRESS_API_KEYS'], message: 'required: one or more comma-separated API keys senders must present as Bearer tokens' });
+    for (const key of e.INGRESS_API_KEYS)
+      if (key.length < 16) ctx.addIssue({ code: 'custom', path: ['INGRESS_API_KEYS'], message: 'each key must be at least 16 characters' });
+    if (!e.DEFAULT_QUEUE_ID)
+      ctx.addIssue({ code: 'custom', path: ['DEFAULT_QUEUE_ID'], message: 'required: the Genesys queue (UUID) failed calls go to' });
+    if (e.MAX_DEADLINE_SECONDS < e.DEADLINE_SECONDS)
+      ctx.addIssue({ code: 'custom', path: ['MAX_DEADLINE_SECONDS'], message: 'must be ≥ DEADLINE_SECONDS' });
+    // A repeat must find the finished job: keep jobs at least as long as the dedupe window.
+    if (e.JOB_RETENTION_SECONDS < e.DEDUPE_TTL_SECONDS)
+      ctx.addIssue({ code: 'custom', path: ['JOB_RETENTION_SECONDS'], message: 'must be ≥ DEDUPE_TTL_SECONDS' });
+  });
+
+/** Ingress settings, parsed and frozen. */
+export interface IngressConfig extends CommonConfig {
+  host: string;
+  port: number;
+  apiKeys: string[];
+  routing: { defaultQueueId: string; referTo?: string };
+  dedupeTtlSec: number;
+  deadline: { defaultTtlMs: number; maxTtlMs: number };
+  bodyLimit: number;
+  jobPolicy: { attempts: number; retentionSec: number; failedRetentionSec: number };
+  trustProxy: boolean;
+}
+
+/** Reads the ingress configuration from the environment (process.env in main.ts). */
+export function loadIngressConfig(env: Env): Readonly<IngressConfig> {
+  const e = parseEnv(schema, env);
+  return deepFreeze({
+    ...commonConfig(e),
+    host: e.INGRESS_HOST,
+    port: e.INGRESS_PORT,
+    apiKeys: e.INGRESS_API_KEYS,
+    routing: { defaultQueueId: e.DEFAULT_QUEUE_ID!, ...(e.DEFAULT_REFER_TO ? { referTo: e.DEFAULT_REFER_TO } : {}) },
+    dedupeTtlSec: e.DEDUPE_TTL_SECONDS,
+    deadline: { defaultTtlMs: e.DEADLINE_SECONDS * 1000, maxTtlMs: e.MAX_DEADLINE_SECONDS * 1000 },
+    bodyLimit: e.BODY_LIMIT_BYTES,
+    jobPolicy: { attempts: e.JOB_ATTEMPTS, retentionSec: e.JOB_RETENTION_SECONDS, failedRetentionSec: e.FAILED_RETENTION_SECONDS },
+    trustProxy: e.INGRESS_TRUST_PROXY,
+  });
+}

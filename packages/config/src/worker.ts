@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { DEFAULT_BOT_PURPOSES, TRANSFER_STRATEGIES, resolveHosts, type GenesysHosts, type ReadEndpoint, type TransferStrategy } from '@fallback/genesys';
+import { commonConfig, commonShape, deepFreeze, int, list, optional, parseEnv, str, type CommonConfig, type Env } from './env.js';
+
+const schema = z
+  .object({
+    ...commonShape,
+    GENESYS_REGION: str('mypurecloud.com'),
+    GENESYS_API_URL: optional().pipe(z.url().optional()),
+    GENESYS_LOGIN_URL: optional().pipe(z.url().optional()),
+    GENESYS_CLIENT_ID: optional(),
+    GENESYS_CLIENT_SECRET: optional(),
+    GENESYS_TIMEOUT_MS: int(5000, 100, 60_000),
+    GENESYS_READ_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['conversations', 'calls']).default('conversations')),
+    TRANSFER_STRATEGY: z.preprocess((v) => (v === '' ? undefined : v), z.enum(TRANSFER_STRATEGIES).default('replace')),
+    BOT_PURPOSES: list([...DEFAULT_BOT_PURPOSES]),
+    BOT_ADDRESS: optional(),
+    CONFIRM_DELAY_MS: int(250, 0, 10_000),
+    CONFIRM_READS: int(3, 0, 10),
+    MAX_RETRY_AFTER_SECONDS: int(180, 1, 3600),
+    WORKER_CONCURRENCY: int(50, 1, 5000),
+    LOCK_DURATION_MS: int(5000, 1000, 600_000),
+    STALLED_INTERVAL_MS: int(2000, 500, 600_000),
+    MAX_STALLED_COUNT: int(3, 0, 100),
+    BACKOFF_BASE_MS: int(500, 10, 60_000),
+    BACKOFF_CAP_MS: int(10_000, 10, 600_000),
+    SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
+  })
+  .superRefine((e, ctx) => {
+    if (!e.GENESYS_CLIENT_ID)
+      ctx.addIssue({ code: 'custom', path: ['GENESYS_CLIENT_ID'], message: 'required: the OAuth client (client credentials grant) the worker authenticates as' });
+    if (!e.GENESYS_CLIENT_SECRET)
+      ctx.addIssue({ code: 'custom', path: ['GENESYS_CLIENT_SECRET'], message: 'required: the secret of GENESYS_CLIENT_ID' });
+    for (const p of e.BOT_PURPOSES)
+      if (p === 'customer' || p === 'acd')
+        ctx.addIssue({ code: 'custom', path: ['BOT_PURPOSES'], message: `"${p}" legs are never replaced` });
+    try {
+      resolveHosts({ region: e.GENESYS_REGION, apiUrl: e.GENESYS_API_URL, loginUrl: e.GENESYS_LOGIN_URL });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['GENESYS_REGION'], message: (err as Error).message });
+    }
+    if (e.BACKOFF_CAP_MS < e.BACKOFF_BASE_MS)
+      ctx.addIssue({ code: 'custom', path: ['BACKOFF_CAP_MS'], message: 'must be ≥ BACKOFF_BASE_MS' });
+  });
+
+/** Worker settings, parsed and frozen. */
+export interface WorkerConfig extends CommonConfig {
+  genesys: {
+    hosts: GenesysHosts;
+    region: string;
+    clientId: string;
+    clientSecret: string;
+    timeoutMs: number;
+    readEndpoint: ReadEndpoint;
+    strategy: TransferStrategy;
+    maxRetryAfterMs: number;
+  };
+  legPolicy: { purposes: string[]; botAddress?: string };
+  confirm: { delayMs: number; reads: number };
+  concurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+  backoff: { baseMs: number; capMs: number };
+  shutdownTimeoutMs: number;
+}
+
+/** Reads the worker configuration from the environment (process.env in main.ts). */
+export function loadWorkerConfig(env: Env): Readonly<WorkerConfig> {
+  const e = parseEnv(schema, env);
+  return deepFreeze({
+    ...commonConfig(e),
+    genesys: {
+      hosts: resolveHosts({ region: e.GENESYS_REGION, apiUrl: e.GENESYS_API_URL, loginUrl: e.GENESYS_LOGIN_URL }),
+      region: e.GENESYS_REGION,
+      clientId: e.GENESYS_CLIENT_ID!,
+      clientSecret: e.GENESYS_CLIENT_SECRET!,
+      timeoutMs: e.GENESYS_TIMEOUT_MS,
+      readEndpoint: e.GENESYS_READ_ENDPOINT,
+      strategy: e.TRANSFER_STRATEGY,
+      maxRetryAfterMs: e.MAX_RETRY_AFTER_SECONDS * 1000,
+    },
+    legPolicy: { purposes: e.BOT_PURPOSES, ...(e.BOT_ADDRESS ? { botAddress: e.BOT_ADDRESS } : {}) },
+    confirm: { delayMs: e.CONFIRM_DELAY_MS, reads: e.CONFIRM_READS },
+    concurrency: e.WORKER_CONCURRENCY,
+    lockDurationMs: e.LOCK_DURATION_MS,
+    stalledIntervalMs: e.STALLED_INTERVAL_MS,
+    maxStalledCount: e.MAX_STALLED_COUNT,
+    backoff: { baseMs: e.BACKOFF_BASE_MS, capMs: e.BACKOFF_CAP_MS },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * The failure event a bot platform (Cognigy's HTTP Request node, an orchestrator, a VG event relay) posts to
+ * the ingress. Field names follow shared/docs/cognigy.md and are a public contract: add, never rename.
+ *
+ * The schema is plain JSON Schema (draft-07) so Fastify compiles it with ajv once at boot: validating a
+ * request costs microseconds, which matters at 10k+ events/s during a bot outage.
+ */
+
+/** Failure types the service names; anything else must be sent as UNKNOWN (or the sender gets a 400). */
+export const FAILURE_TYPES = [
+  'FLOW_ERROR',
+  'HTTP_DEPENDENCY_ERROR',
+  'LLM_ERROR',
+  'STT_ERROR',
+  'TTS_ERROR',
+  'NO_INPUT_EXHAUSTED',
+  'NO_MATCH_EXHAUSTED',
+  'TRANSFER_REFER_ERROR',
+  'BOT_UNREACHABLE',
+  'CALL_FAILED',
+  'UNKNOWN',
+] as const;
+
+/** One of FAILURE_TYPES. */
+export type FailureType = (typeof FAILURE_TYPES)[number];
+
+/** Genesys conversation and participant ids are UUIDs; an unrendered `{{context.genesys.conversationId}}` is not. */
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+const shortText = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
+
+/** Where a sender may ask the caller to go; the routing rules decide whether the hint is allowed. */
+export interface RoutingHint {
+  queueId?: string;
+  queueName?: string;
+  address?: string;
+  userId?: string;
+}
+
+/** A validated failure event, as the ingress hands it to routing and job building. */
+export interface FailureEvent {
+  conversationId: string;
+  eventId?: string;
+  occurredAt?: string;
+  source?: string;
+  failureType?: FailureType;
+  participantId?: string;
+  language?: string;
+  ani?: string;
+  dnis?: string;
+  bot?: { flowName?: string; endpoint?: string; nodeId?: string };
+  error?: { code?: string; message?: string; httpStatus?: number };
+  routingHint?: RoutingHint;
+  attributes?: Record<string, string>;
+  cognigy?: { sessionId?: string; userId?: string; inputId?: string };
+  deadline?: string;
+  ttlSeconds?: number;
+}
+
+/** JSON Schema of FailureEvent, served at GET /v1/schema/failure-event.json and used by the ingress. */
+export const failureEventSchema = {
+  $id: 'failure-event',
+  title: 'Bot failure event',
+  description: 'A voice bot failed mid-call; move the live Genesys Cloud conversation to its fallback.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['conversationId'],
+  properties: {
+    conversationId: { type: 'string', pattern: UUID_PATTERN, description: 'Genesys Cloud conversation id (x-inin-cnv).' },
+    eventId: { ...shortText(200), description: 'Sender-unique id of this failure; repeats are deduplicated on it.' },
+    occurredAt: { type: 'string', format: 'date-time', maxLength: 64 },
+    source: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' },
+    failureType: { type: 'string', enum: FAILURE_TYPES },
+    participantId: { type: 'string', pattern: UUID_PATTERN, description: 'The bot leg to replace, when known.' },
+    language: { type: 'string', minLength: 2, maxLength: 35, pattern: '^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$' },
+    ani: shortText(256),
+    dnis: shortText(256),
+    bot: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { flowName: shortText(200), endpoint: shortText(200), nodeId: shortText(200) },
+    },
+    error: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        code: shortText(200),
+        message: { type: 'string', maxLength: 2000 },
+        httpStatus: { type: 'integer', minimum: 100, maximum: 599 },
+      },
+    },
+    routingHint: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      properties: {
+        queueId: { type: 'string', pattern: UUID_PATTERN },
+        queueName: shortText(200),
+        address: shortText(256),
+        userId: { type: 'string', pattern: UUID_PATTERN },
+      },
+    },
+    attributes: {
+      type: 'object',
+      maxProperties: 50,
+      propertyNames: { maxLength: 100, pattern: '^[A-Za-z0-9._-]+$' },
+      additionalProperties: { type: 'string', maxLength: 1024 },
+    },
+    cognigy: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { sessionId: shortText(200), userId: shortText(200), inputId: shortText(200) },
+    },
+    deadline: { type: 'string', format: 'date-time', maxLength: 64 },
+    ttlSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
+  },
+} as const;

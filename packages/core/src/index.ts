@@ -1,0 +1,14 @@
+export { FAILURE_TYPES, UUID_PATTERN, failureEventSchema } from './event.js';
+export type { FailureEvent, FailureType, RoutingHint } from './event.js';
+export { describeTarget } from './target.js';
+export type { Target, TargetKind } from './target.js';
+export { dedupeKeyOf, jobIdOf, isJobId } from './job.js';
+export type { FallbackJobData } from './job.js';
+export { computeDeadline } from './deadline.js';
+export type { DeadlinePolicy } from './deadline.js';
+export { REASONS, formatFailure, parseFailure, toPublicStatus } from './outcome.js';
+export type { ReasonCode, FallbackResult, PublicStatus } from './outcome.js';
+export { defaultQueueRouter } from './routing.js';
+export type { RouteDecision, Router } from './routing.js';
+export { buildJobData } from './build-job.js';
+export { apiKeyVerifier, bearerToken } from './auth.js';

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import type { FailureEvent, FailureType } from './event.js';
+import type { Target } from './target.js';
+
+/** What a fallback job carries. Versioned so a worker can refuse data it does not understand. No ANI/DNIS: PII stays out of Redis. */
+export interface FallbackJobData {
+  v: 1;
+  conversationId: string;
+  participantId?: string;
+  eventId?: string;
+  dedupeKey: string;
+  failureType: FailureType;
+  source: string;
+  /** Epoch ms the ingress accepted the event. */
+  receivedAt: number;
+  /** Epoch ms after which the caller is presumed gone: the job expires instead of calling Genesys. */
+  deadline: number;
+  target: Target;
+  /** Name of the routing rule that chose the target. */
+  route: string;
+  language?: string;
+  bot?: FailureEvent['bot'];
+  cognigy?: FailureEvent['cognigy'];
+  attributes?: Record<string, string>;
+}
+
+/**
+ * The key a repeat of the same failure maps to. With an eventId: that id within its conversation (two senders
+ * reusing a constant like "FLOW_ERROR" as an id for different calls must not collide). Without one: the
+ * conversation and failure type, so a sender retrying a timed-out POST does not start a second transfer.
+ */
+export function dedupeKeyOf(event: Pick<FailureEvent, 'conversationId' | 'eventId' | 'failureType'>): string {
+  const conversationId = event.conversationId.toLowerCase();
+  return event.eventId !== undefined
+    ? `${conversationId}|event|${event.eventId}`
+    : `${conversationId}|type|${event.failureType ?? 'UNKNOWN'}`;
+}
+
+/** Deterministic BullMQ job id for a dedupe key: `fb-` + 32 hex chars of its SHA-256 (no `:` — BullMQ key-safe). */
+export function jobIdOf(dedupeKey: string): string {
+  return `fb-${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 32)}`;
+}
+
+/** True when a string has the shape jobIdOf produces; lets the status route reject junk without a Redis call. */
+export function isJobId(value: string): boolean {
+  return /^fb-[0-9a-f]{32}$/.test(value);
+}

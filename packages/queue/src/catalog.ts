@@ -1,0 +1,48 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** The queue fallback jobs live in. */
+export const FALLBACK_QUEUE = 'fallbacks';
+
+/** The BullMQ job name (one kind of job per queue; the name shows in Bull Board). */
+export const FALLBACK_JOB = 'transfer';
+
+/**
+ * Default key prefix. The braces are a Redis Cluster hash tag: every key of the queue (and our dedupe and
+ * pacing keys) lands in one slot, which BullMQ's multi-key Lua scripts require on a cluster.
+ */
+export const DEFAULT_PREFIX = '{fallback}';
+
+/** Name of the custom backoff strategy the worker registers (capped exponential, full jitter, deadline-aware). */
+export const BACKOFF_STRATEGY = 'fallback';
+
+/** Retention and retry settings that are part of a job when it is added. */
+export interface JobPolicy {
+  /** Failed attempts before a transient error becomes final (BullMQ `attempts`). */
+  attempts: number;
+  /** Keep finished jobs this long (s). Must outlive the dedupe window: a repeat finds the finished job. */
+  retentionSec: number;
+  /** Keep failed (dead-lettered) jobs this long (s). */
+  failedRetentionSec: number;
+}
+
+/** BullMQ options for a fallback job with a deterministic id. */
+export function fallbackJobOptions(jobId: string, policy: JobPolicy): JobsOptions {
+  return {
+    jobId,
+    attempts: policy.attempts,
+    backoff: { type: BACKOFF_STRATEGY },
+    removeOnComplete: { age: policy.retentionSec },
+    removeOnFail: { age: policy.failedRetentionSec },
+  };
+}
+
+/** Redis key of the dedupe marker of a job (same hash tag as the queue). */
+export function dedupeKey(prefix: string, jobId: string): string {
+  return `${prefix}:${FALLBACK_QUEUE}:dedupe:${jobId}`;
+}
+
+/** Opens the fallback queue on a connection the caller owns (BullMQ does not close a connection it was handed). */
+export function openFallbackQueue<D = unknown, R = unknown>(connection: Redis, prefix: string): Queue<D, R> {
+  return new Queue<D, R>(FALLBACK_QUEUE, { connection, prefix });
+}
