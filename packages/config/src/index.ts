@@ -6,3 +6,4 @@ export { loadWorkerConfig } from './worker.js';
 export type { WorkerConfig } from './worker.js';
 export { loadSimConfig } from './sim.js';
 export type { SimConfig } from './sim.js';
+export { envVarNames } from './names.js';

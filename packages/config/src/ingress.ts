@@ -2,12 +2,16 @@ import { z } from 'zod';
 import { UUID_PATTERN } from '@fallback/core';
 import { bool, commonConfig, commonShape, deepFreeze, int, list, optional, parseEnv, str, type CommonConfig, type Env } from './env.js';
 
-const schema = z
+export const ingressSchema = z
   .object({
     ...commonShape,
     INGRESS_HOST: str('0.0.0.0'),
     INGRESS_PORT: int(8080, 0, 65_535),
-    INGRESS_API_KEYS: list(),
+    INGRESS_API_KEYS: list().pipe(
+      z
+        .array(z.string().min(16, 'each key must be at least 16 characters'))
+        .min(1, 'required: one or more comma-separated API keys senders must present as Bearer tokens'),
+    ),
     DEFAULT_QUEUE_ID: optional().pipe(z.string().regex(new RegExp(UUID_PATTERN), 'must be a Genesys queue id (UUID)').optional()),
     DEFAULT_REFER_TO: optional(),
     DEDUPE_TTL_SECONDS: int(600, 600, 7 * 86_400),
@@ -20,10 +24,6 @@ const schema = z
     INGRESS_TRUST_PROXY: bool(false),
   })
   .superRefine((e, ctx) => {
-    if (e.INGRESS_API_KEYS.length === 0)
-      ctx.addIssue({ code: 'custom', path: ['INGRESS_API_KEYS'], message: 'required: one or more comma-separated API keys senders must present as Bearer tokens' });
-    for (const key of e.INGRESS_API_KEYS)
-      if (key.length < 16) ctx.addIssue({ code: 'custom', path: ['INGRESS_API_KEYS'], message: 'each key must be at least 16 characters' });
     if (!e.DEFAULT_QUEUE_ID)
       ctx.addIssue({ code: 'custom', path: ['DEFAULT_QUEUE_ID'], message: 'required: the Genesys queue (UUID) failed calls go to' });
     if (e.MAX_DEADLINE_SECONDS < e.DEADLINE_SECONDS)
@@ -48,7 +48,7 @@ export interface IngressConfig extends CommonConfig {
 
 /** Reads the ingress configuration from the environment (process.env in main.ts). */
 export function loadIngressConfig(env: Env): Readonly<IngressConfig> {
-  const e = parseEnv(schema, env);
+  const e = parseEnv(ingressSchema, env);
   return deepFreeze({
     ...commonConfig(e),
     host: e.INGRESS_HOST,

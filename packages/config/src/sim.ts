@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bool, deepFreeze, int, logLevel, parseEnv, str, type Env } from './env.js';
 
-const schema = z.object({
+export const simSchema = z.object({
   SIM_HOST: str('127.0.0.1'),
   SIM_PORT: int(8090, 0, 65_535),
   SIM_SEED_CONVERSATIONS: int(3, 0, 100_000),
@@ -35,7 +35,7 @@ export interface SimConfig {
 
 /** Reads the simulator configuration from the environment. */
 export function loadSimConfig(env: Env): Readonly<SimConfig> {
-  const e = parseEnv(schema, env);
+  const e = parseEnv(simSchema, env);
   return deepFreeze({
     host: e.SIM_HOST,
     port: e.SIM_PORT,

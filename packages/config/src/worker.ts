@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_BOT_PURPOSES, TRANSFER_STRATEGIES, resolveHosts, type GenesysHosts, type ReadEndpoint, type TransferStrategy } from '@fallback/genesys';
 import { commonConfig, commonShape, deepFreeze, int, list, optional, parseEnv, str, type CommonConfig, type Env } from './env.js';
 
-const schema = z
+export const workerSchema = z
   .object({
     ...commonShape,
     GENESYS_REGION: str('mypurecloud.com'),
@@ -67,7 +67,7 @@ export interface WorkerConfig extends CommonConfig {
 
 /** Reads the worker configuration from the environment (process.env in main.ts). */
 export function loadWorkerConfig(env: Env): Readonly<WorkerConfig> {
-  const e = parseEnv(schema, env);
+  const e = parseEnv(workerSchema, env);
   return deepFreeze({
     ...commonConfig(e),
     genesys: {

@@ -1,1 +1,8 @@
-export {};
+export { waitFor } from './wait.js';
+export type { WaitOptions } from './wait.js';
+export { acquireTestRedis, uniquePrefix, deleteByPrefix } from './redis.js';
+export type { TestRedis } from './redis.js';
+export { startPrivateRedis, findRedisServer, freePort } from './redis-server.js';
+export type { PrivateRedis } from './redis-server.js';
+export { startService, REPO_ROOT } from './service.js';
+export type { ServiceProcess } from './service.js';

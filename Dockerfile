@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# One image for every process (ingress, worker, genesys-sim); the command picks which.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+RUN npm install -g pnpm@10.34.9
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+COPY apps/ingress/package.json apps/ingress/
+COPY apps/worker/package.json apps/worker/
+COPY apps/genesys-sim/package.json apps/genesys-sim/
+COPY apps/stack/package.json apps/stack/
+COPY packages/core/package.json packages/core/
+COPY packages/config/package.json packages/config/
+COPY packages/genesys/package.json packages/genesys/
+COPY packages/genesys-sim/package.json packages/genesys-sim/
+COPY packages/queue/package.json packages/queue/
+COPY packages/processor/package.json packages/processor/
+COPY packages/observability/package.json packages/observability/
+COPY packages/testing/package.json packages/testing/
+COPY bench/package.json bench/
+COPY tests/package.json tests/
+RUN pnpm install --frozen-lockfile --prod
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app /app
+COPY tsconfig.base.json tsconfig.json ./
+COPY apps apps
+COPY packages packages
+USER node
+EXPOSE 8080 8090
+CMD ["node", "--import", "tsx", "apps/ingress/src/main.ts"]

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { resolveHosts, GENESYS_REGIONS } from './regions.js';
+import { buildTransferRequest } from './transfer.js';
+
+describe('buildTransferRequest', () => {
+  it('uses replace/queue, replace/agent and /transfer for the replace strategy', () => {
+    expect(buildTransferRequest('replace', 'c', 'p', { kind: 'queue', queueId: 'q' })).toMatchObject({
+      path: '/api/v2/conversations/c/participants/p/replace/queue',
+      body: { queueId: 'q' },
+    });
+    expect(buildTransferRequest('replace', 'c', 'p', { kind: 'queue', queueName: 'Fallback IVR' }).body).toEqual({ queueName: 'Fallback IVR' });
+    expect(buildTransferRequest('replace', 'c', 'p', { kind: 'agent', userId: 'u' }).path).toBe('/api/v2/conversations/c/participants/p/replace/agent');
+    expect(buildTransferRequest('replace', 'c', 'p', { kind: 'number', address: '+18005550100' })).toMatchObject({
+      path: '/api/v2/conversations/c/participants/p/transfer',
+      body: { address: '+18005550100' },
+    });
+  });
+  it('uses the calls form for calls-replace, and refuses a queue name there', () => {
+    expect(buildTransferRequest('calls-replace', 'c', 'p', { kind: 'queue', queueId: 'q' }).path).toBe('/api/v2/conversations/calls/c/participants/p/replace');
+    expect(() => buildTransferRequest('calls-replace', 'c', 'p', { kind: 'queue', queueName: 'x' })).toThrow(/queue id/);
+  });
+  it('encodes ids into the path', () => {
+    expect(buildTransferRequest('replace', 'c/../x', 'p?', { kind: 'agent', userId: 'u' }).path).toBe('/api/v2/conversations/c%2F..%2Fx/participants/p%3F/replace/agent');
+  });
+});
+
+describe('resolveHosts', () => {
+  it('has all 18 regions and builds regional api and login hosts', () => {
+    expect(Object.keys(GENESYS_REGIONS)).toHaveLength(18);
+    expect(resolveHosts({ region: 'mypurecloud.ie' })).toEqual({ apiBaseUrl: 'https://api.mypurecloud.ie', loginBaseUrl: 'https://login.mypurecloud.ie' });
+  });
+  it('takes overrides and rejects an unknown region with the list', () => {
+    expect(resolveHosts({ region: 'x', apiUrl: 'http://127.0.0.1:1/', loginUrl: 'http://127.0.0.1:2' })).toEqual({ apiBaseUrl: 'http://127.0.0.1:1', loginBaseUrl: 'http://127.0.0.1:2' });
+    expect(() => resolveHosts({ region: 'mypurecloud.fr' })).toThrow(/mypurecloud\.ie/);
+  });
+});

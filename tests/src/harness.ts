@@ -1,0 +1,98 @@
+import { inject } from 'vitest';
+import { Redis } from 'ioredis';
+import { SEED, createSimulator, type Simulator, type SimulatorOptions } from '@fallback/genesys-sim';
+import { deleteByPrefix, freePort, startService, uniquePrefix, waitFor, type ServiceProcess } from '@fallback/testing';
+
+/** The API key every e2e stack accepts. */
+export const API_KEY = 'e2e-test-key-0123456789';
+
+/** A whole stack for one test: the simulator (in this process, real HTTP), ingress and worker processes. */
+export interface Stack {
+  sim: Simulator;
+  simUrl: string;
+  ingressUrl: string;
+  prefix: string;
+  redis: Redis;
+  ingress: ServiceProcess;
+  workers: ServiceProcess[];
+  /** Starts one more worker process on the same queue. */
+  addWorker(env?: Record<string, string>): Promise<ServiceProcess>;
+  post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  status(id: string): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+/** Starts a stack on the suite's Redis under a unique prefix. */
+export async function startStack(opts: { sim?: SimulatorOptions; ingressEnv?: Record<string, string>; workerEnv?: Record<string, string>; workers?: number; redisUrl?: string } = {}): Promise<Stack> {
+  const redisUrl = opts.redisUrl ?? inject('redisUrl');
+  const prefix = uniquePrefix('e2e');
+  const sim = createSimulator({ rateLimitPerMinute: 0, transferDelayMs: 0, ...opts.sim });
+  const simUrl = await sim.listen(0);
+  const port = await freePort();
+  const common = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info' };
+  const ingress = startService('ingress', 'apps/ingress/src/main.ts', {
+    ...common,
+    INGRESS_HOST: '127.0.0.1',
+    INGRESS_PORT: String(port),
+    INGRESS_API_KEYS: API_KEY,
+    DEFAULT_QUEUE_ID: SEED.fallbackQueue.id,
+    ...opts.ingressEnv,
+  });
+  const workerEnv = {
+    ...common,
+    GENESYS_API_URL: simUrl,
+    GENESYS_LOGIN_URL: simUrl,
+    GENESYS_CLIENT_ID: SEED.clientId,
+    GENESYS_CLIENT_SECRET: SEED.clientSecret,
+    CONFIRM_DELAY_MS: '0',
+    ...opts.workerEnv,
+  };
+  const workers: ServiceProcess[] = [];
+  const addWorker = async (env: Record<string, string> = {}) => {
+    const w = startService(`worker-${workers.length + 1}`, 'apps/worker/src/main.ts', { ...workerEnv, ...env });
+    workers.push(w);
+    await w.waitForLine(/worker ready/);
+    return w;
+  };
+  await Promise.all([ingress.waitForLine(/ingress listening/), ...Array.from({ length: opts.workers ?? 1 }, () => addWorker())]);
+  const ingressUrl = `http://127.0.0.1:${port}`;
+  const redis = new Redis(redisUrl);
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${ingressUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${API_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    sim,
+    simUrl,
+    ingressUrl,
+    prefix,
+    redis,
+    ingress,
+    workers,
+    addWorker,
+    post: (body, headers) => call('POST', '/v1/fallbacks', body, headers),
+    status: (id) => call('GET', `/v1/fallbacks/${id}`),
+    async stop() {
+      await Promise.all([ingress.kill('SIGTERM'), ...workers.map((w) => w.kill('SIGTERM'))]);
+      await sim.close();
+      await deleteByPrefix(redis, prefix);
+      await redis.quit();
+    },
+  };
+}
+
+/** Polls the status API until the fallback reaches a final state. */
+export async function waitForFinal(stack: Stack, id: string, timeoutMs = 20_000): Promise<any> {
+  return waitFor(
+    async () => {
+      const res = await stack.status(id);
+      return ['transferred', 'failed', 'expired'].includes(res.body?.status) ? res.body : undefined;
+    },
+    { timeoutMs, what: `fallback ${id} to finish` },
+  );
+}
