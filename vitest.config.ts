@@ -10,6 +10,8 @@ export default defineConfig({
           name: 'unit',
           include: ['{apps,packages,bench}/**/src/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.int.test.ts'],
+          // Unit tests run first: a broken decision fails in a second, before any process is started.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -22,6 +24,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Process-killing tests measure recovery times; two cores shared by many files would blur them.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
