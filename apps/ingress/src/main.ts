@@ -1,7 +1,7 @@
 import { loadIngressConfig } from '@fallback/config';
 import { defaultQueueRouter, type FallbackJobData, type FallbackResult } from '@fallback/core';
 import { createLogger, installShutdown, runMain } from '@fallback/observability';
-import { FallbackProducer, assertRedisReachable, createRedis, openFallbackQueue } from '@fallback/queue';
+import { FallbackProducer, assertRedisReachable, createRedis, openFallbackQueue, waitUntilReady } from '@fallback/queue';
 import { buildApp } from './app.js';
 
 runMain('ingress', async () => {
@@ -45,6 +45,7 @@ runMain('ingress', async () => {
     ],
   });
 
+  await waitUntilReady(redis);
   await app.listen({ host: config.host, port: config.port });
   logger.info({ host: config.host, port: config.port, prefix: config.queuePrefix }, 'ingress listening');
 });

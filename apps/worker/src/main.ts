@@ -1,7 +1,7 @@
 import { loadWorkerConfig } from '@fallback/config';
-import { ClientCredentialsTokenProvider, GenesysClient, createHttp } from '@fallback/genesys';
 import { createLogger, installShutdown, runMain } from '@fallback/observability';
 import { assertRedisReachable, createRedis } from '@fallback/queue';
+import { buildGenesys } from './genesys.js';
 import { createFallbackWorker } from './worker.js';
 
 runMain('worker', async () => {
@@ -14,31 +14,16 @@ runMain('worker', async () => {
     name: 'fallback-worker',
     onStatus: (s) => (s.status === 'down' ? logger.error(s, 'Redis connection lost; waiting for it') : logger.info(s, 'Redis connection restored')),
   });
-  const http = createHttp({ maxSockets: Math.max(64, config.concurrency * 2) });
-  const tokens = new ClientCredentialsTokenProvider({
-    http,
-    loginBaseUrl: config.genesys.hosts.loginBaseUrl,
-    clientId: config.genesys.clientId,
-    clientSecret: config.genesys.clientSecret,
-    timeoutMs: config.genesys.timeoutMs,
-    onRefresh: ({ clientId, expiresInSec }) => logger.info({ clientId, expiresInSec }, 'Genesys token obtained'),
-  });
-  const genesys = new GenesysClient({
-    apiBaseUrl: config.genesys.hosts.apiBaseUrl,
-    tokens,
-    http,
-    timeoutMs: config.genesys.timeoutMs,
-    readEndpoint: config.genesys.readEndpoint,
-    maxRetryAfterMs: config.genesys.maxRetryAfterMs,
-  });
+  const genesys = buildGenesys(config, connection, logger);
   const fallbackWorker = createFallbackWorker({ config, connection, genesys, logger });
 
   installShutdown({
     logger,
-    timeoutMs: config.shutdownTimeoutMs,
+    // The worker's own grace period first, then a margin for closing connections.
+    timeoutMs: config.shutdownTimeoutMs + 5000,
     steps: () => [
-      // Stop taking jobs and let active ones finish (their callers are on the line).
-      { name: 'worker', run: () => fallbackWorker.close() },
+      // Stop taking jobs; let active ones finish (their callers are on the line), hand back the rest at the deadline.
+      { name: 'worker', run: () => fallbackWorker.close(config.shutdownTimeoutMs) },
       { name: 'redis', run: () => connection.quit() },
     ],
   });
@@ -47,9 +32,11 @@ runMain('worker', async () => {
   logger.info(
     {
       api: config.genesys.hosts.apiBaseUrl,
-      clientId: config.genesys.clientId,
+      clients: config.clients.map((c) => c.clientId),
       concurrency: config.concurrency,
       strategy: config.genesys.strategy,
+      requestsPerMinute: config.pacing.requestsPerMinute,
+      lockDurationMs: config.lockDurationMs,
       prefix: config.queuePrefix,
     },
     'worker ready',

@@ -3,40 +3,56 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '@fallback/config';
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
-import type { GenesysClient } from '@fallback/genesys';
-import { backoffDelay, createFallbackProcessor } from '@fallback/processor';
-import { BACKOFF_STRATEGY, FALLBACK_QUEUE, openFallbackQueue } from '@fallback/queue';
+import { backoffDelay, createFallbackProcessor, type GenesysPort, type OutcomeKind } from '@fallback/processor';
+import { BACKOFF_STRATEGY, ConversationClaims, FALLBACK_QUEUE, openFallbackQueue } from '@fallback/queue';
 
 /** What a fallback worker needs; the caller owns `connection` and closes it after `close()`. */
 export interface WorkerDeps {
   config: Pick<
     WorkerConfig,
-    'queuePrefix' | 'concurrency' | 'lockDurationMs' | 'stalledIntervalMs' | 'maxStalledCount' | 'backoff' | 'confirm' | 'legPolicy' | 'genesys'
+    | 'queuePrefix'
+    | 'concurrency'
+    | 'lockDurationMs'
+    | 'stalledIntervalMs'
+    | 'maxStalledCount'
+    | 'backoff'
+    | 'confirm'
+    | 'legPolicy'
+    | 'genesys'
+    | 'pacing'
+    | 'claimTtlMs'
+    | 'maxStarts'
+    | 'shutdownTimeoutMs'
   >;
   connection: Redis;
-  genesys: Pick<GenesysClient, 'getConversation' | 'transfer'>;
+  genesys: GenesysPort;
   logger: Logger;
   now?: () => number;
   random?: () => number;
   /** Start taking jobs at once (default true). */
   autorun?: boolean;
+  onOutcome?: (outcome: OutcomeKind, job: Job<FallbackJobData>, detail?: { reason?: string; genesysRequests?: number }) => void;
 }
 
 /** A running fallback worker. */
 export interface FallbackWorker {
   worker: Worker<FallbackJobData, FallbackResult>;
-  /** Stops taking jobs, lets active ones finish, closes BullMQ's own connections (not `connection`). */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and lets active ones finish; after `graceMs` the ones still running are handed back to the
+   * queue at their next safe point (never between a transfer POST and its answer). Closes BullMQ's own
+   * connections, not `connection`.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
  * A BullMQ worker for fallback jobs.
  *
  * Lock and stall settings decide how fast a job held by a crashed worker runs again: BullMQ's defaults
- * (30 s lock, 30 s stall check) leave a caller on hold up to a minute; ours default to a 5 s lock renewed
- * every 2.5 s and a stall check every 2 s, so recovery takes ~5–7 s. The price is more Redis traffic and a
- * risk that a worker whose event loop stalls for > 5 s loses its lock: the read-before-post on every retry
- * is what keeps that from doubling a transfer.
+ * (30 s lock, 30 s stall check) leave a caller on hold up to a minute. Ours default to a 5 s lock (renewed every
+ * 2.5 s) and a stall check every 2 s, so another worker takes the job over in ~5–7 s. The price: more Redis
+ * traffic (one lock renewal per active job per 2.5 s) and a worker whose event loop stalls > 5 s loses its jobs;
+ * the read-before-post on every re-run and the conversation claim keep that from doubling a transfer.
  */
 export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
   const { config, logger } = deps;
@@ -49,9 +65,14 @@ export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
     strategy: config.genesys.strategy,
     legPolicy: config.legPolicy,
     confirm: config.confirm,
+    pacing: { firstRequestMaxWaitMs: config.pacing.firstRequestMaxWaitMs, inFlightMaxWaitMs: config.pacing.inFlightMaxWaitMs },
+    claims: new ConversationClaims(deps.connection, config.queuePrefix),
+    claimTtlMs: config.claimTtlMs,
+    maxStarts: config.maxStarts,
     log: logger,
     rateLimitQueue: (ms) => queue.rateLimit(ms),
     now,
+    onOutcome: deps.onOutcome,
   });
 
   const worker = new Worker<FallbackJobData, FallbackResult>(FALLBACK_QUEUE, processor, {
@@ -62,8 +83,10 @@ export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
     lockDuration: config.lockDurationMs,
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: config.maxStalledCount,
-    // BullMQ only honours queue.rateLimit() (our 429 pause) when a limiter is configured; this one never binds.
+    // BullMQ honours queue.rateLimit() (our 429 pause) only when a limiter is configured; this one never binds.
     limiter: { max: 1_000_000, duration: 1000 },
+    // After a 429 pause, look again as soon as it ends (default idles up to 30 s).
+    maximumRateLimitDelay: 1000,
     settings: {
       backoffStrategy: (attemptsMade: number, type?: string, _err?: Error, job?: { data?: FallbackJobData }) => {
         if (type !== BACKOFF_STRATEGY) return 1000;
@@ -88,9 +111,17 @@ export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
 
   return {
     worker,
-    async close() {
-      await worker.close();
-      await queue.close();
+    async close(graceMs = config.shutdownTimeoutMs) {
+      const timer = setTimeout(() => {
+        logger.warn({ graceMs }, 'active jobs still running at the grace deadline: handing them back');
+        worker.cancelAllJobs('shutdown');
+      }, graceMs);
+      try {
+        await worker.close();
+      } finally {
+        clearTimeout(timer);
+        await queue.close();
+      }
     },
   };
 }

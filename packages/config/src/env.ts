@@ -56,7 +56,7 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
     result.error.issues.map((issue) => {
       const name = typeof issue.path[0] === 'string' ? issue.path[0] : '(environment)';
       const raw = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined;
-      return `${name}: ${issue.message}${raw !== undefined && !/SECRET|KEY|PASSWORD/i.test(name) ? ` (got "${raw}")` : ''}`;
+      return `${name}: ${issue.message}${raw !== undefined && !/SECRET|KEY|PASSWORD|CLIENTS|TOKEN/i.test(name) ? ` (got "${raw}")` : ''}`;
     }),
   );
 }

@@ -25,6 +25,15 @@ export const workerSchema = z
     BACKOFF_BASE_MS: int(500, 10, 60_000),
     BACKOFF_CAP_MS: int(10_000, 10, 600_000),
     SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 600_000),
+    GENESYS_CLIENTS: list().pipe(
+      z.array(z.string().regex(/^[^:\s]+:\S+$/, 'each entry must be clientId:clientSecret')),
+    ),
+    GENESYS_REQUESTS_PER_MINUTE: int(280, 0, 1_000_000),
+    GENESYS_BURST: int(10, 1, 1000),
+    PACING_FIRST_WAIT_MS: int(1000, 0, 600_000),
+    PACING_MAX_WAIT_MS: int(30_000, 0, 600_000),
+    CLAIM_TTL_MS: int(30_000, 1000, 600_000),
+    MAX_STARTS: int(500, 1, 100_000),
   })
   .superRefine((e, ctx) => {
     if (!e.GENESYS_CLIENT_ID)
@@ -39,6 +48,8 @@ export const workerSchema = z
     } catch (err) {
       ctx.addIssue({ code: 'custom', path: ['GENESYS_REGION'], message: (err as Error).message });
     }
+    if (e.GENESYS_REQUESTS_PER_MINUTE > 0 && e.GENESYS_REQUESTS_PER_MINUTE + e.GENESYS_BURST > 300 && e.GENESYS_REQUESTS_PER_MINUTE <= 300)
+      ctx.addIssue({ code: 'custom', path: ['GENESYS_BURST'], message: 'GENESYS_REQUESTS_PER_MINUTE + GENESYS_BURST must stay within Genesys\' 300/min per client, or a burst earns 429s' });
     if (e.BACKOFF_CAP_MS < e.BACKOFF_BASE_MS)
       ctx.addIssue({ code: 'custom', path: ['BACKOFF_CAP_MS'], message: 'must be ≥ BACKOFF_BASE_MS' });
   });
@@ -55,6 +66,11 @@ export interface WorkerConfig extends CommonConfig {
     strategy: TransferStrategy;
     maxRetryAfterMs: number;
   };
+  /** Every OAuth client the worker may use (GENESYS_CLIENT_ID first, then GENESYS_CLIENTS); each has its own budget. */
+  clients: { clientId: string; clientSecret: string }[];
+  pacing: { requestsPerMinute: number; burst: number; firstRequestMaxWaitMs: number; inFlightMaxWaitMs: number };
+  claimTtlMs: number;
+  maxStarts: number;
   legPolicy: { purposes: string[]; botAddress?: string };
   confirm: { delayMs: number; reads: number };
   concurrency: number;
@@ -80,6 +96,21 @@ export function loadWorkerConfig(env: Env): Readonly<WorkerConfig> {
       strategy: e.TRANSFER_STRATEGY,
       maxRetryAfterMs: e.MAX_RETRY_AFTER_SECONDS * 1000,
     },
+    clients: [
+      { clientId: e.GENESYS_CLIENT_ID!, clientSecret: e.GENESYS_CLIENT_SECRET! },
+      ...e.GENESYS_CLIENTS.map((entry) => {
+        const at = entry.indexOf(':');
+        return { clientId: entry.slice(0, at), clientSecret: entry.slice(at + 1) };
+      }),
+    ],
+    pacing: {
+      requestsPerMinute: e.GENESYS_REQUESTS_PER_MINUTE,
+      burst: e.GENESYS_BURST,
+      firstRequestMaxWaitMs: e.PACING_FIRST_WAIT_MS,
+      inFlightMaxWaitMs: e.PACING_MAX_WAIT_MS,
+    },
+    claimTtlMs: e.CLAIM_TTL_MS,
+    maxStarts: e.MAX_STARTS,
     legPolicy: { purposes: e.BOT_PURPOSES, ...(e.BOT_ADDRESS ? { botAddress: e.BOT_ADDRESS } : {}) },
     confirm: { delayMs: e.CONFIRM_DELAY_MS, reads: e.CONFIRM_READS },
     concurrency: e.WORKER_CONCURRENCY,

@@ -1,11 +1,5 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import {
-  REASONS,
-  formatFailure,
-  type FallbackJobData,
-  type FallbackResult,
-  type ReasonCode,
-} from '@fallback/core';
+import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { REASONS, formatFailure, type FallbackJobData, type FallbackResult, type ReasonCode } from '@fallback/core';
 import {
   callOverReason,
   isGenesysApiError,
@@ -13,10 +7,10 @@ import {
   transferEvidence,
   type ConversationView,
   type GenesysApiError,
-  type GenesysClient,
   type LegPolicy,
   type TransferStrategy,
 } from '@fallback/genesys';
+import type { GenesysPort } from './paced-genesys.js';
 import { validateJobData } from './validate.js';
 
 /** The logging surface the processor needs (pino's Logger satisfies it). */
@@ -30,25 +24,47 @@ export interface Log {
 
 /** Confirmation of an accepted (202) transfer by reading the conversation again. */
 export interface ConfirmPolicy {
-  /** Wait before the first confirming read (ms); 0 reads at once. */
+  /** Wait before the first confirming read (ms); doubles for each further read. */
   delayMs: number;
-  /** Reads before giving up and reporting the transfer as unconfirmed (0 disables confirmation). */
+  /** Reads before giving up and reporting the transfer as unconfirmed (0 trusts the 202). */
   reads: number;
 }
 
+/** The per-conversation claim (packages/queue ConversationClaims). */
+export interface Claims {
+  acquire(conversationId: string, holder: string, ttlMs: number): Promise<{ ok: boolean; holder: string | null }>;
+  release(conversationId: string, holder: string): Promise<void>;
+}
+
+/** How the processor spends the Genesys request budget. */
+export interface PacingPolicy {
+  /** A job's first request may wait this long for a slot; beyond it the job goes back to the queue (ms). */
+  firstRequestMaxWaitMs: number;
+  /** Later requests of a job already under way may wait this long (bounded by the deadline before the POST) (ms). */
+  inFlightMaxWaitMs: number;
+}
+
+/** How a job ended, for metrics. */
+export type OutcomeKind = 'transferred' | 'already-transferred' | 'expired' | 'failed' | 'retry' | 'rate-limited' | 'handed-back';
+
 /** What the processor needs; everything injected, nothing global. */
 export interface ProcessorDeps {
-  genesys: Pick<GenesysClient, 'getConversation' | 'transfer'>;
+  genesys: GenesysPort;
   strategy: TransferStrategy;
   legPolicy: LegPolicy;
   confirm: ConfirmPolicy;
+  pacing: PacingPolicy;
+  claims: Claims;
+  /** How long a conversation claim lasts (ms): longer than a POST plus its confirmation can take. */
+  claimTtlMs: number;
+  /** Starts (BullMQ attemptsStarted, rate-limit hand-backs included) after which a job fails for good. */
+  maxStarts: number;
   log: Log;
   /** Pauses the whole queue (all workers, all processes) for `ms`: BullMQ's queue-wide rate limit. */
   rateLimitQueue: (ms: number) => Promise<void>;
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  /** Outcome hook for metrics. */
-  onOutcome?: (outcome: string, job: Job<FallbackJobData>) => void;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  onOutcome?: (outcome: OutcomeKind, job: Job<FallbackJobData>, detail?: { reason?: string; genesysRequests?: number }) => void;
 }
 
 /** Fails a job for good with a stable reason code (BullMQ will not retry it). */
@@ -56,58 +72,94 @@ function fail(reason: ReasonCode, detail?: string): never {
   throw new UnrecoverableError(formatFailure(reason, detail));
 }
 
-const NOT_CONNECTED_CODES = new Set([
-  'conversations.error.transfer.not.connected',
-  'bad.request',
-  'conversations.error.transfer.same.party',
-]);
+/** Aborted by a shutdown: hand the job back to the queue, untouched (no attempt used). */
+class HandBack extends Error {
+  override readonly name = 'HandBack';
+}
+
+const NOT_CONNECTED_CODES = new Set(['conversations.error.transfer.not.connected', 'bad.request', 'conversations.error.transfer.same.party']);
+
+/** Sleep that ends early (with HandBack) when the worker is shutting down. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new HandBack('shutting down'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new HandBack('shutting down'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Adds the Genesys correlation id to a failure detail, so the dashboard shows what to quote to Genesys support. */
+function withCorrelation(e: GenesysApiError): string {
+  return e.correlationId ? `${e.message} [inin-correlation-id ${e.correlationId}]` : e.message;
+}
 
 /**
  * The fallback job. Order matters and each step is there for a promise:
  * 1. refuse data we do not understand (no retry can fix it);
  * 2. expire a job past its deadline without calling Genesys (the caller is presumed gone);
- * 3. read the conversation first unless this is a first attempt that already knows the bot leg: transfers are not
- *    idempotent, so any retry (after a timeout, a 5xx, a crash) must see whether the last POST landed;
+ * 3. read the conversation first unless this is a first start that already knows the bot leg: transfers are not
+ *    idempotent, so every retry (after a timeout, a 5xx, a crash, a lost lock) must see whether a POST landed;
  * 4. finish without posting when the call is over or already moved;
- * 5. post the transfer, then confirm it by reading again: a 202 is "accepted", not "done".
- * Errors become BullMQ control flow: 429 → queue-wide pause + RateLimitError (no attempt consumed);
- * transient → rethrow (BullMQ backoff); permanent → UnrecoverableError with a reason a person understands.
+ * 5. claim the conversation (one POST in flight per call), post, then confirm by reading: 202 is not "done".
+ * Errors become BullMQ control flow: 429 → the client is blocked for everyone and the queue pauses for the
+ * Retry-After, RateLimitError (no attempt used); transient → rethrow (capped, jittered, deadline-bound backoff);
+ * permanent → UnrecoverableError with a reason a person understands; shutdown → back to the queue untouched.
  */
 export function createFallbackProcessor(deps: ProcessorDeps) {
   const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps.sleep ?? abortableSleep;
 
-  return async function processFallback(job: Job<FallbackJobData>): Promise<FallbackResult> {
+  return async function processFallback(job: Job<FallbackJobData>, token?: string, signal?: AbortSignal): Promise<FallbackResult> {
     const problem = validateJobData(job.data);
-    if (problem) fail(REASONS.payloadInvalid, problem);
+    if (problem) {
+      deps.onOutcome?.('failed', job, { reason: REASONS.payloadInvalid });
+      fail(REASONS.payloadInvalid, problem);
+    }
     const data = job.data;
+    const holder = job.id!;
     const log = deps.log.child({ jobId: job.id, conversationId: data.conversationId });
     let requests = 0;
+    let claimed = false;
+    const untilDeadline = () => data.deadline - now();
     const expired = (): FallbackResult => {
-      log.warn({ deadline: new Date(data.deadline).toISOString() }, 'fallback expired before transfer');
+      log.warn({ deadline: new Date(data.deadline).toISOString(), genesysRequests: requests }, 'fallback expired before transfer');
+      deps.onOutcome?.('expired', job, { genesysRequests: requests });
       return { outcome: 'expired', at: now(), deadline: data.deadline, reason: REASONS.deadlinePassed };
     };
-    const read = async (): Promise<ConversationView> => {
-      requests += 1;
-      return deps.genesys.getConversation(data.conversationId);
+    const done = (participantId: string, alreadyTransferred: boolean): FallbackResult => {
+      deps.onOutcome?.(alreadyTransferred ? 'already-transferred' : 'transferred', job, { genesysRequests: requests });
+      return { outcome: 'transferred', at: now(), target: data.target, participantId, alreadyTransferred, genesysRequests: requests };
     };
-    const done = (participantId: string, alreadyTransferred: boolean): FallbackResult => ({
-      outcome: 'transferred',
-      at: now(),
-      target: data.target,
-      participantId,
-      alreadyTransferred,
-      genesysRequests: requests,
-    });
+    const checkShutdown = () => {
+      if (signal?.aborted) throw new HandBack('shutting down');
+    };
+    // Requests before the POST must leave before the deadline; the first one of a run may wait only briefly.
+    const preTransferWait = (first: boolean) =>
+      Math.min(first ? deps.pacing.firstRequestMaxWaitMs : deps.pacing.inFlightMaxWaitMs, Math.max(0, untilDeadline()));
+    const read = async (maxWaitMs: number): Promise<ConversationView> => {
+      requests += 1;
+      return deps.genesys.getConversation(data.conversationId, { maxWaitMs });
+    };
 
     try {
-      if (now() >= data.deadline) return expired();
+      if ((job.attemptsStarted ?? 1) > deps.maxStarts) fail(REASONS.attemptsExhausted, `started ${job.attemptsStarted} times`);
+      if (untilDeadline() <= 0) return expired();
+      checkShutdown();
 
-      // attemptsStarted counts this start too: 1 means no earlier run can have posted anything.
+      // attemptsStarted counts this start: 1 (and no failed attempt) means no earlier run can have posted.
       const firstStart = (job.attemptsStarted ?? 1) <= 1 && job.attemptsMade === 0;
       let participantId = data.participantId;
+      let firstRequest = true;
       if (!(firstStart && participantId)) {
-        const view = await read();
+        const view = await read(preTransferWait(true));
+        firstRequest = false;
         const over = callOverReason(view);
         if (over) fail(REASONS.callEnded, over);
         const evidence = transferEvidence(view, data.target, participantId ? { legId: participantId } : { since: data.receivedAt - 60_000 });
@@ -116,81 +168,132 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
           return done(participantId ?? 'unknown', true);
         }
         const leg = participantId
-          ? view.participants.find((p) => p.id === participantId && p.state === 'connected') ?? pickLegToReplace(view, deps.legPolicy)
+          ? (view.participants.find((p) => p.id === participantId && p.state === 'connected') ?? pickLegToReplace(view, deps.legPolicy))
           : pickLegToReplace(view, deps.legPolicy);
         if (!leg) fail(REASONS.noReplaceableLeg, `no connected ${deps.legPolicy.purposes.join('/')} leg to replace`);
         participantId = leg.id;
       }
-      if (now() >= data.deadline) return expired();
+      if (untilDeadline() <= 0) return expired();
+      checkShutdown();
+
+      const claim = await deps.claims.acquire(data.conversationId, holder, deps.claimTtlMs);
+      if (!claim.ok) {
+        // Another job is moving this call right now: look again shortly instead of posting a second transfer.
+        log.info({ holder: claim.holder }, 'another job holds this conversation; re-checking shortly');
+        if (token) {
+          await job.moveToDelayed(now() + 1000, token);
+          throw new DelayedError();
+        }
+        throw new Error(`conversation claimed by ${claim.holder}`);
+      }
+      claimed = true;
 
       try {
         requests += 1;
-        await deps.genesys.transfer(data.conversationId, participantId!, data.target, deps.strategy);
+        await deps.genesys.transfer(data.conversationId, participantId!, data.target, deps.strategy, {
+          maxWaitMs: preTransferWait(firstRequest),
+        });
       } catch (err) {
-        // "Not connected" right after we saw the leg connected: the caller hung up or the leg moved. Look.
         if (isGenesysApiError(err) && err.kind === 'permanent' && err.code && NOT_CONNECTED_CODES.has(err.code)) {
-          const view = await read();
+          // "Not connected" right after we saw the leg connected: the caller hung up, or the leg moved. Look.
+          const view = await read(deps.pacing.inFlightMaxWaitMs);
           const over = callOverReason(view);
           if (over) fail(REASONS.callEnded, over);
           if (transferEvidence(view, data.target, { legId: participantId })) return done(participantId!, true);
+        }
+        // A definite refusal (not a timeout, 5xx or 429 that may have landed): let other jobs try.
+        if (isGenesysApiError(err) && ['permanent', 'forbidden', 'auth', 'gone'].includes(err.kind)) {
+          await deps.claims.release(data.conversationId, holder).catch(() => undefined);
+          claimed = false;
         }
         throw err;
       }
       log.info({ participantId, target: data.target }, 'transfer accepted (202)');
 
-      if (deps.confirm.reads > 0) {
-        for (let i = 0; i < deps.confirm.reads; i += 1) {
-          await sleep(deps.confirm.delayMs * 2 ** i);
-          const view = await read();
-          if (transferEvidence(view, data.target, { legId: participantId })) return done(participantId!, false);
-          if (callOverReason(view)) fail(REASONS.callEnded, 'caller hung up before the transfer completed');
-        }
-        fail(REASONS.unconfirmed, `Genesys accepted the transfer of ${participantId} but did not show it after ${deps.confirm.reads} reads`);
+      for (let i = 0; i < deps.confirm.reads; i += 1) {
+        await sleep(deps.confirm.delayMs * 2 ** i, signal);
+        const view = await read(deps.pacing.inFlightMaxWaitMs);
+        if (transferEvidence(view, data.target, { legId: participantId })) return done(participantId!, false);
+        if (callOverReason(view)) fail(REASONS.callEnded, 'caller hung up before the transfer completed');
       }
+      if (deps.confirm.reads > 0)
+        fail(REASONS.unconfirmed, `Genesys accepted the transfer of ${participantId} but did not show it after ${deps.confirm.reads} reads`);
       return done(participantId!, false);
     } catch (err) {
-      throw await toControlFlow(err, job, log);
+      // The next slot (or the end of a Retry-After) is past the deadline: it cannot help this caller.
+      if (isGenesysApiError(err) && err.kind === 'rate-limited' && !claimed && now() + (err.retryAfterMs ?? 1000) >= data.deadline)
+        return expired();
+      throw await toControlFlow(err, job, token, log, { claimed, requests });
     }
   };
 
   /** Maps an error onto what BullMQ should do with the job. */
-  async function toControlFlow(err: unknown, job: Job<FallbackJobData>, log: Log): Promise<Error> {
-    if (err instanceof UnrecoverableError || (err as Error)?.name === 'UnrecoverableError') {
-      log.warn({ reason: (err as Error).message }, 'fallback failed permanently');
+  async function toControlFlow(
+    err: unknown,
+    job: Job<FallbackJobData>,
+    token: string | undefined,
+    log: Log,
+    ctx: { claimed: boolean; requests: number },
+  ): Promise<Error> {
+    const name = (err as Error)?.name;
+    if (name === 'DelayedError') return err as Error;
+    if (name === 'HandBack') {
+      // Shutdown: back to wait without using an attempt; the next run reads before posting.
+      if (token) await job.moveToWait(token);
+      deps.onOutcome?.('handed-back', job);
+      log.info({}, 'handed back to the queue (shutdown)');
+      return new WaitingError();
+    }
+    if (name === 'UnrecoverableError') {
+      const reason = (err as Error).message;
+      log.warn({ reason, genesysRequests: ctx.requests }, 'fallback failed permanently');
+      deps.onOutcome?.('failed', job, { reason: reason.split(':')[0], genesysRequests: ctx.requests });
       return err as Error;
     }
     if (!isGenesysApiError(err)) {
       log.error({ err }, 'unexpected error in fallback job');
-      return lastAttempt(job) ? new UnrecoverableError(formatFailure(REASONS.attemptsExhausted, (err as Error)?.message)) : (err as Error);
+      return retryOrExhaust(job, (err as Error)?.message ?? String(err));
     }
     const e = err as GenesysApiError;
     const facts = { status: e.status, code: e.code, correlationId: e.correlationId, request: e.request };
     switch (e.kind) {
-      case 'rate-limited':
-        log.warn({ ...facts, retryAfterMs: e.retryAfterMs }, 'Genesys rate limit: pausing the queue');
-        await deps.rateLimitQueue(e.retryAfterMs ?? 1000);
+      case 'rate-limited': {
+        const ms = e.retryAfterMs ?? 1000;
+        log.warn({ ...facts, retryAfterMs: ms }, e.code === 'client.pacing' ? 'request budget used: pausing the queue' : 'Genesys 429: pausing the queue');
+        await deps.rateLimitQueue(ms);
+        deps.onOutcome?.('rate-limited', job);
         return Worker.RateLimitError();
+      }
       case 'transient':
       case 'ambiguous':
         log.warn({ ...facts, kind: e.kind, attemptsMade: job.attemptsMade }, 'transient Genesys error; will retry');
-        return lastAttempt(job) ? new UnrecoverableError(formatFailure(REASONS.attemptsExhausted, e.message)) : e;
+        return retryOrExhaust(job, withCorrelation(e));
       case 'gone':
-        return new UnrecoverableError(formatFailure(REASONS.callEnded, e.message));
+        deps.onOutcome?.('failed', job, { reason: REASONS.callEnded });
+        return new UnrecoverableError(formatFailure(REASONS.callEnded, withCorrelation(e)));
       case 'auth':
         log.error(facts, 'Genesys refused our credentials');
-        return new UnrecoverableError(formatFailure(REASONS.authFailed, e.message));
+        deps.onOutcome?.('failed', job, { reason: REASONS.authFailed });
+        return new UnrecoverableError(formatFailure(REASONS.authFailed, withCorrelation(e)));
       case 'forbidden':
         log.error({ ...facts, missingPermissions: e.missingPermissions }, 'OAuth client lacks a permission');
-        return new UnrecoverableError(formatFailure(REASONS.forbidden, e.message));
+        deps.onOutcome?.('failed', job, { reason: REASONS.forbidden });
+        return new UnrecoverableError(formatFailure(REASONS.forbidden, withCorrelation(e)));
       case 'permanent':
         log.error(facts, 'Genesys rejected the transfer');
-        return new UnrecoverableError(formatFailure(REASONS.rejected, e.message));
+        deps.onOutcome?.('failed', job, { reason: REASONS.rejected });
+        return new UnrecoverableError(formatFailure(REASONS.rejected, withCorrelation(e)));
     }
   }
-}
 
-/** True when this failure uses the job's last attempt: the error is made final with a reason code. */
-function lastAttempt(job: Job): boolean {
-  const attempts = job.opts.attempts ?? 1;
-  return job.attemptsMade + 1 >= attempts;
+  function retryOrExhaust(job: Job<FallbackJobData>, detail: string): Error {
+    const attempts = job.opts.attempts ?? 1;
+    if (job.attemptsMade + 1 >= attempts) {
+      deps.onOutcome?.('failed', job, { reason: REASONS.attemptsExhausted });
+      return new UnrecoverableError(formatFailure(REASONS.attemptsExhausted, detail));
+    }
+    deps.onOutcome?.('retry', job);
+    return new Error(detail);
+  }
+
 }

@@ -95,3 +95,26 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
     redis.disconnect();
   }
 }
+
+/**
+ * Resolves when a connection is ready for commands. A producer connection has no offline queue, so the ingress
+ * must not take requests before this (they would get a 503 for nothing).
+ */
+export async function waitUntilReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new RedisUnavailableError(`Redis connection not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}

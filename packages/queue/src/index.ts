@@ -1,4 +1,4 @@
-export { createRedis, redactRedisUrl, assertRedisReachable, RedisUnavailableError } from './connection.js';
+export { createRedis, redactRedisUrl, assertRedisReachable, waitUntilReady, RedisUnavailableError } from './connection.js';
 export type { ConnectionRole, CreateRedisOptions } from './connection.js';
 export { FALLBACK_QUEUE, FALLBACK_JOB, DEFAULT_PREFIX, BACKOFF_STRATEGY, fallbackJobOptions, dedupeKey, openFallbackQueue } from './catalog.js';
 export type { JobPolicy } from './catalog.js';
@@ -6,3 +6,7 @@ export { FallbackProducer } from './producer.js';
 export type { SubmitResult, ProducerOptions } from './producer.js';
 export { getFallbackStatus, statusViewOf } from './status.js';
 export type { FallbackStatusView } from './status.js';
+export { RedisPacer } from './pacer.js';
+export type { PacerOptions, Admission } from './pacer.js';
+export { ConversationClaims } from './claims.js';
+export type { ClaimResult } from './claims.js';

@@ -11,8 +11,10 @@ export interface FallbackStatusView {
   failureType: string;
   receivedAt: string;
   deadline: string;
-  /** Attempts that ended in an error so far (BullMQ attemptsMade). */
+  /** Attempts counted so far, the finishing one included (BullMQ attemptsMade); 429 pauses are not counted. */
   attempts: number;
+  /** Times a worker started the job (BullMQ attemptsStarted): attempts plus rate-limit and shutdown hand-backs. */
+  starts: number;
   /** For failed (and expired): a stable reason code and the detail. */
   reason?: string;
   detail?: string;
@@ -37,6 +39,7 @@ export function statusViewOf(job: Job<FallbackJobData, FallbackResult>, state: s
     receivedAt: iso(data.receivedAt)!,
     deadline: iso(data.deadline)!,
     attempts: job.attemptsMade,
+    starts: job.attemptsStarted ?? 0,
   };
   if (status === 'failed') Object.assign(view, parseFailure(job.failedReason));
   if (status === 'expired') view.reason = 'deadline.passed';

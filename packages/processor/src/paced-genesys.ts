@@ -1,0 +1,119 @@
+import type { Target } from '@fallback/core';
+import { GenesysApiError, isGenesysApiError, type ConversationView, type GenesysClient, type TransferStrategy } from '@fallback/genesys';
+import type { Admission } from '@fallback/queue';
+
+/** Per-call pacing limit: how long this call may wait for its slot before it is handed back. */
+export interface CallOptions {
+  maxWaitMs?: number;
+}
+
+/** The Genesys surface the processor uses. */
+export interface GenesysPort {
+  getConversation(conversationId: string, opts?: CallOptions): Promise<ConversationView>;
+  transfer(conversationId: string, participantId: string, target: Target, strategy: TransferStrategy, opts?: CallOptions): Promise<void>;
+}
+
+/** The pacer surface (packages/queue RedisPacer). */
+export interface Pacer {
+  acquire(clientIds: readonly string[], maxWaitMs: number): Promise<Admission>;
+  block(clientId: string, ms: number): Promise<number>;
+  blockedFor(clientId: string): Promise<number>;
+}
+
+/** One OAuth client: its id and a client (without a gate of its own) that authenticates as it. */
+export interface ClientSlot {
+  clientId: string;
+  client: Pick<GenesysClient, 'getConversation' | 'transfer'>;
+}
+
+/** Options of PacedGenesys. */
+export interface PacedGenesysOptions {
+  clients: readonly ClientSlot[];
+  /** Shared pacer; without one, requests go unpaced (429s still hand jobs back through the processor). */
+  pacer?: Pacer;
+  /** Default for calls that do not say how long they may wait (ms). */
+  defaultMaxWaitMs: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** A request left while this process knew the client was blocked by a Retry-After: must never happen. */
+  onEarlyRequest?: (clientId: string) => void;
+  /** Genesys answered 429 to `clientId`. */
+  onRateLimited?: (clientId: string, retryAfterMs: number) => void;
+}
+
+/** The error a call gets when its slot is further away than it may wait. Kind rate-limited, code client.pacing. */
+export function pacingDelay(waitMs: number): GenesysApiError {
+  return new GenesysApiError({
+    kind: 'rate-limited',
+    status: 0,
+    code: 'client.pacing',
+    retryAfterMs: waitMs,
+    request: { method: 'PACE', path: '(pacer)' },
+    message: `next Genesys request slot is ${waitMs} ms away`,
+  });
+}
+
+/**
+ * Genesys calls through the shared pacer, over one or several OAuth clients: each call takes the earliest slot
+ * among the clients, waits for it, checks no 429 block started meanwhile, and sends with that client. A 429
+ * blocks its client for everyone for the Retry-After.
+ */
+export class PacedGenesys implements GenesysPort {
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** What this process learned from 429s: client → epoch ms before which nothing may be sent. */
+  private readonly localBlocks = new Map<string, number>();
+  private next = 0;
+
+  constructor(private readonly opts: PacedGenesysOptions) {
+    if (opts.clients.length === 0) throw new Error('PacedGenesys needs at least one OAuth client');
+    this.now = opts.now ?? Date.now;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  getConversation(conversationId: string, opts?: CallOptions): Promise<ConversationView> {
+    return this.call(opts, (c) => c.getConversation(conversationId));
+  }
+
+  transfer(conversationId: string, participantId: string, target: Target, strategy: TransferStrategy, opts?: CallOptions): Promise<void> {
+    return this.call(opts, (c) => c.transfer(conversationId, participantId, target, strategy));
+  }
+
+  private async admit(maxWaitMs: number): Promise<ClientSlot> {
+    const { pacer, clients } = this.opts;
+    if (!pacer) {
+      const slot = clients[this.next % clients.length]!;
+      this.next += 1;
+      return slot;
+    }
+    const admission = await pacer.acquire(
+      clients.map((c) => c.clientId),
+      maxWaitMs,
+    );
+    if (!admission.booked) throw pacingDelay(admission.waitMs);
+    const slot = clients[admission.index]!;
+    if (admission.waitMs > 0) {
+      await this.sleep(admission.waitMs);
+      // A 429 may have arrived while we slept: its Retry-After outranks our booking.
+      const blocked = await pacer.blockedFor(slot.clientId);
+      if (blocked > 0) throw pacingDelay(blocked);
+    }
+    return slot;
+  }
+
+  private async call<T>(opts: CallOptions | undefined, fn: (client: ClientSlot['client']) => Promise<T>): Promise<T> {
+    const slot = await this.admit(opts?.maxWaitMs ?? this.opts.defaultMaxWaitMs);
+    if ((this.localBlocks.get(slot.clientId) ?? 0) > this.now()) this.opts.onEarlyRequest?.(slot.clientId);
+    try {
+      return await fn(slot.client);
+    } catch (err) {
+      if (isGenesysApiError(err) && err.kind === 'rate-limited' && err.code !== 'client.pacing') {
+        const ms = err.retryAfterMs ?? 1000;
+        this.localBlocks.set(slot.clientId, Math.max(this.localBlocks.get(slot.clientId) ?? 0, this.now() + ms));
+        this.opts.onRateLimited?.(slot.clientId, ms);
+        await this.opts.pacer?.block(slot.clientId, ms);
+      }
+      throw err;
+    }
+  }
+}
