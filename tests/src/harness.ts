@@ -14,6 +14,9 @@ export interface Stack {
   prefix: string;
   redis: Redis;
   ingress: ServiceProcess;
+  /** Every ingress process (the first is `ingress`); `post` goes round-robin over them. */
+  ingresses: ServiceProcess[];
+  ingressUrls: string[];
   workers: ServiceProcess[];
   /** Starts one more worker process on the same queue. */
   addWorker(env?: Record<string, string>): Promise<ServiceProcess>;
@@ -23,21 +26,38 @@ export interface Stack {
 }
 
 /** Starts a stack on the suite's Redis under a unique prefix. */
-export async function startStack(opts: { sim?: SimulatorOptions; ingressEnv?: Record<string, string>; workerEnv?: Record<string, string>; workers?: number; redisUrl?: string } = {}): Promise<Stack> {
+export async function startStack(
+  opts: {
+    sim?: SimulatorOptions;
+    ingressEnv?: Record<string, string>;
+    workerEnv?: Record<string, string>;
+    workers?: number;
+    ingresses?: number;
+    redisUrl?: string;
+  } = {},
+): Promise<Stack> {
   const redisUrl = opts.redisUrl ?? inject('redisUrl');
   const prefix = uniquePrefix('e2e');
   const sim = createSimulator({ rateLimitPerMinute: 0, transferDelayMs: 0, ...opts.sim });
   const simUrl = await sim.listen(0);
-  const port = await freePort();
   const common = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info' };
-  const ingress = startService('ingress', 'apps/ingress/src/main.ts', {
-    ...common,
-    INGRESS_HOST: '127.0.0.1',
-    INGRESS_PORT: String(port),
-    INGRESS_API_KEYS: API_KEY,
-    DEFAULT_QUEUE_ID: SEED.fallbackQueue.id,
-    ...opts.ingressEnv,
-  });
+  const ingresses: ServiceProcess[] = [];
+  const ingressUrls: string[] = [];
+  for (let i = 0; i < (opts.ingresses ?? 1); i += 1) {
+    const port = await freePort();
+    ingressUrls.push(`http://127.0.0.1:${port}`);
+    ingresses.push(
+      startService(`ingress-${i + 1}`, 'apps/ingress/src/main.ts', {
+        ...common,
+        INGRESS_HOST: '127.0.0.1',
+        INGRESS_PORT: String(port),
+        INGRESS_API_KEYS: API_KEY,
+        DEFAULT_QUEUE_ID: SEED.fallbackQueue.id,
+        ...opts.ingressEnv,
+      }),
+    );
+  }
+  const ingress = ingresses[0]!;
   const workerEnv = {
     ...common,
     GENESYS_API_URL: simUrl,
@@ -54,11 +74,13 @@ export async function startStack(opts: { sim?: SimulatorOptions; ingressEnv?: Re
     await w.waitForLine(/worker ready/);
     return w;
   };
-  await Promise.all([ingress.waitForLine(/ingress listening/), ...Array.from({ length: opts.workers ?? 1 }, () => addWorker())]);
-  const ingressUrl = `http://127.0.0.1:${port}`;
-  const redis = new Redis(redisUrl);
+  await Promise.all([...ingresses.map((i) => i.waitForLine(/ingress listening/)), ...Array.from({ length: opts.workers ?? 1 }, () => addWorker())]);
+  const ingressUrl = ingressUrls[0]!;
+  let nextIngress = 0;
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${ingressUrl}${path}`, {
+    const base = ingressUrls[nextIngress++ % ingressUrls.length];
+    const res = await fetch(`${base}${path}`, {
       method,
       headers: { authorization: `Bearer ${API_KEY}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
@@ -73,15 +95,17 @@ export async function startStack(opts: { sim?: SimulatorOptions; ingressEnv?: Re
     prefix,
     redis,
     ingress,
+    ingresses,
+    ingressUrls,
     workers,
     addWorker,
     post: (body, headers) => call('POST', '/v1/fallbacks', body, headers),
     status: (id) => call('GET', `/v1/fallbacks/${id}`),
     async stop() {
-      await Promise.all([ingress.kill('SIGTERM'), ...workers.map((w) => w.kill('SIGTERM'))]);
+      await Promise.all([...ingresses.map((i) => i.kill('SIGTERM')), ...workers.map((w) => w.kill('SIGTERM'))]);
       await sim.close();
-      await deleteByPrefix(redis, prefix);
-      await redis.quit();
+      await deleteByPrefix(redis, prefix).catch(() => undefined);
+      redis.disconnect();
     },
   };
 }

@@ -21,9 +21,9 @@ async function submitCalls(r: WorkerRig, n: number, extra: Record<string, unknow
 
 describe('worker under Genesys faults (real Redis, real BullMQ, simulator over HTTP)', () => {
   it('429 storm: no request before Retry-After elapses, no attempt used, every call transferred once', async () => {
-    // Paced at 20/s with no burst: requests are spaced wider than a loopback round trip, so the first 429 is
-    // known to every worker before the next request could leave.
-    rig = await startWorkerRig({ env: { GENESYS_REQUESTS_PER_MINUTE: '1200', GENESYS_BURST: '1' } });
+    // Two workers, a 20/s budget with bursts allowed: sends of the client are serialised, so the first 429 is
+    // recorded for every worker before the next request can leave, even when booked requests wait in line.
+    rig = await startWorkerRig({ workers: 2, env: { GENESYS_REQUESTS_PER_MINUTE: '1200', GENESYS_BURST: '10' } });
     rig.sim.installFaults([{ endpoint: 'any', action: { type: 'status', status: 429, retryAfterSec: 2 }, durationMs: 2500 }]);
     const started = Date.now();
     const ids = await submitCalls(rig, 12);

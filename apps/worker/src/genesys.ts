@@ -51,6 +51,7 @@ export function buildGenesys(
     clients,
     pacer: new RedisPacer(connection, config.queuePrefix, { requestsPerMinute: config.pacing.requestsPerMinute, burst: config.pacing.burst }),
     defaultMaxWaitMs: config.pacing.inFlightMaxWaitMs,
+    requestTimeoutMs: config.genesys.timeoutMs,
     onEarlyRequest: (clientId) => {
       logger.error({ clientId }, 'BUG: request sent before a Retry-After elapsed');
       hooks.onEarlyRequest?.(clientId);

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -31,6 +32,8 @@ export interface WorkerDeps {
   random?: () => number;
   /** Start taking jobs at once (default true). */
   autorun?: boolean;
+  /** Stored on each job it runs (`processedBy`, shown in Bull Board); default `host:pid`. */
+  name?: string;
   onOutcome?: (outcome: OutcomeKind, job: Job<FallbackJobData>, detail?: { reason?: string; genesysRequests?: number }) => void;
 }
 
@@ -49,10 +52,11 @@ export interface FallbackWorker {
  * A BullMQ worker for fallback jobs.
  *
  * Lock and stall settings decide how fast a job held by a crashed worker runs again: BullMQ's defaults
- * (30 s lock, 30 s stall check) leave a caller on hold up to a minute. Ours default to a 5 s lock (renewed every
- * 2.5 s) and a stall check every 2 s, so another worker takes the job over in ~5–7 s. The price: more Redis
- * traffic (one lock renewal per active job per 2.5 s) and a worker whose event loop stalls > 5 s loses its jobs;
- * the read-before-post on every re-run and the conversation claim keep that from doubling a transfer.
+ * (30 s lock, 30 s stall check) leave a caller on hold up to a minute. Ours default to a 3 s lock (renewed every
+ * 1.5 s, one batched call for all active jobs) and a stall check every 1 s, so another worker takes a job over
+ * ~3–4.5 s after its worker died (measured in tests/src/crash.int.test.ts). The price: more Redis traffic, and a
+ * worker whose event loop stalls > 3 s loses its jobs to another; the read-before-post on every re-run and the
+ * conversation claim keep that from doubling a transfer.
  */
 export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
   const { config, logger } = deps;
@@ -76,6 +80,7 @@ export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
   });
 
   const worker = new Worker<FallbackJobData, FallbackResult>(FALLBACK_QUEUE, processor, {
+    name: deps.name ?? `${os.hostname()}:${process.pid}`,
     connection: deps.connection,
     prefix: config.queuePrefix,
     concurrency: config.concurrency,

@@ -1,6 +1,7 @@
 import type { Target } from '@fallback/core';
 import { GenesysApiError, isGenesysApiError, type ConversationView, type GenesysClient, type TransferStrategy } from '@fallback/genesys';
-import type { Admission } from '@fallback/queue';
+import { randomUUID } from 'node:crypto';
+import type { Admission, SendPermit } from '@fallback/queue';
 
 /** Per-call pacing limit: how long this call may wait for its slot before it is handed back. */
 export interface CallOptions {
@@ -15,9 +16,13 @@ export interface GenesysPort {
 
 /** The pacer surface (packages/queue RedisPacer). */
 export interface Pacer {
+  /** True when a request budget is set; sends of one client are then serialised. */
+  readonly paced: boolean;
   acquire(clientIds: readonly string[], maxWaitMs: number): Promise<Admission>;
   block(clientId: string, ms: number): Promise<number>;
   blockedFor(clientId: string): Promise<number>;
+  beginSend(clientId: string, holder: string, holdMs: number): Promise<SendPermit>;
+  endSend(clientId: string, holder: string): Promise<void>;
 }
 
 /** One OAuth client: its id and a client (without a gate of its own) that authenticates as it. */
@@ -33,6 +38,8 @@ export interface PacedGenesysOptions {
   pacer?: Pacer;
   /** Default for calls that do not say how long they may wait (ms). */
   defaultMaxWaitMs: number;
+  /** Longest a request can take (its timeout, ms): bounds the in-flight mark of a sender that dies. */
+  requestTimeoutMs: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /** A request left while this process knew the client was blocked by a Retry-After: must never happen. */
@@ -55,8 +62,10 @@ export function pacingDelay(waitMs: number): GenesysApiError {
 
 /**
  * Genesys calls through the shared pacer, over one or several OAuth clients: each call takes the earliest slot
- * among the clients, waits for it, checks no 429 block started meanwhile, and sends with that client. A 429
- * blocks its client for everyone for the Retry-After.
+ * among the clients, waits for it, and (when a budget is set) waits for the client's previous request to be
+ * answered, so a 429 is always recorded before the next request leaves. A 429 blocks its client for everyone for
+ * the Retry-After. Without a budget (benchmarks, or a raised Genesys limit) requests overlap: a 429 then stops
+ * everything sent after it is seen, but requests already on the wire arrive after it.
  */
 export class PacedGenesys implements GenesysPort {
   private readonly now: () => number;
@@ -79,30 +88,41 @@ export class PacedGenesys implements GenesysPort {
     return this.call(opts, (c) => c.transfer(conversationId, participantId, target, strategy));
   }
 
-  private async admit(maxWaitMs: number): Promise<ClientSlot> {
+  /** Books a slot, waits for it, and (paced) waits for the client's previous request to be answered. */
+  private async admit(maxWaitMs: number, sendId: string): Promise<{ slot: ClientSlot; serialised: boolean }> {
     const { pacer, clients } = this.opts;
     if (!pacer) {
       const slot = clients[this.next % clients.length]!;
       this.next += 1;
-      return slot;
+      return { slot, serialised: false };
     }
+    const started = this.now();
     const admission = await pacer.acquire(
       clients.map((c) => c.clientId),
       maxWaitMs,
     );
     if (!admission.booked) throw pacingDelay(admission.waitMs);
     const slot = clients[admission.index]!;
-    if (admission.waitMs > 0) {
-      await this.sleep(admission.waitMs);
-      // A 429 may have arrived while we slept: its Retry-After outranks our booking.
-      const blocked = await pacer.blockedFor(slot.clientId);
+    if (admission.waitMs > 0) await this.sleep(admission.waitMs);
+    if (!pacer.paced) {
+      // Unpaced: only a Retry-After that started while we slept can stop us.
+      const blocked = admission.waitMs > 0 ? await pacer.blockedFor(slot.clientId) : 0;
       if (blocked > 0) throw pacingDelay(blocked);
+      return { slot, serialised: false };
     }
-    return slot;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 25)) {
+      const permit = await pacer.beginSend(slot.clientId, sendId, this.opts.requestTimeoutMs + 2000);
+      if (permit.ok) return { slot, serialised: true };
+      // A 429 arrived meanwhile: its Retry-After outranks our booking.
+      if ('blockedMs' in permit) throw pacingDelay(permit.blockedMs);
+      if (this.now() - started > maxWaitMs) throw pacingDelay(pause);
+      await this.sleep(pause);
+    }
   }
 
   private async call<T>(opts: CallOptions | undefined, fn: (client: ClientSlot['client']) => Promise<T>): Promise<T> {
-    const slot = await this.admit(opts?.maxWaitMs ?? this.opts.defaultMaxWaitMs);
+    const sendId = randomUUID();
+    const { slot, serialised } = await this.admit(opts?.maxWaitMs ?? this.opts.defaultMaxWaitMs, sendId);
     if ((this.localBlocks.get(slot.clientId) ?? 0) > this.now()) this.opts.onEarlyRequest?.(slot.clientId);
     try {
       return await fn(slot.client);
@@ -114,6 +134,9 @@ export class PacedGenesys implements GenesysPort {
         await this.opts.pacer?.block(slot.clientId, ms);
       }
       throw err;
+    } finally {
+      // After any block is recorded: the next request of this client may leave now.
+      if (serialised) await this.opts.pacer!.endSend(slot.clientId, sendId).catch(() => undefined);
     }
   }
 }

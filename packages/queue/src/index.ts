@@ -7,6 +7,6 @@ export type { SubmitResult, ProducerOptions } from './producer.js';
 export { getFallbackStatus, statusViewOf } from './status.js';
 export type { FallbackStatusView } from './status.js';
 export { RedisPacer } from './pacer.js';
-export type { PacerOptions, Admission } from './pacer.js';
+export type { PacerOptions, Admission, SendPermit } from './pacer.js';
 export { ConversationClaims } from './claims.js';
 export type { ClaimResult } from './claims.js';

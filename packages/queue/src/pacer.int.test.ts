@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { deleteByPrefix, uniquePrefix } from '@fallback/testing';
+import { deleteByPrefix, uniquePrefix, waitFor } from '@fallback/testing';
 import { ConversationClaims } from './claims.js';
 import { RedisPacer } from './pacer.js';
 
@@ -100,5 +100,30 @@ describe('RedisPacer after a Retry-After', () => {
     const second = await pacer.acquire(['c1'], 10_000);
     expect(first.waitMs).toBeGreaterThan(250);
     expect(second.waitMs - first.waitMs).toBeGreaterThanOrEqual(85);
+  });
+});
+
+describe('RedisPacer sends', () => {
+  it('lets one request of a client be in flight at a time, and none while a Retry-After runs', async () => {
+    const prefix = fresh('send');
+    const a = new RedisPacer(redis, prefix, { requestsPerMinute: 600, burst: 10 });
+    const b = new RedisPacer(other, prefix, { requestsPerMinute: 600, burst: 10 });
+    expect(a.paced).toBe(true);
+    expect(await a.beginSend('c1', 'req-1', 5000)).toEqual({ ok: true });
+    expect(await b.beginSend('c1', 'req-2', 5000)).toEqual({ ok: false, busy: true });
+    expect(await b.beginSend('c2', 'req-3', 5000)).toEqual({ ok: true });
+    await b.endSend('c1', 'req-2'); // not the holder: no effect
+    expect(await b.beginSend('c1', 'req-2', 5000)).toEqual({ ok: false, busy: true });
+    await a.block('c1', 1000);
+    await a.endSend('c1', 'req-1');
+    const refused = await b.beginSend('c1', 'req-2', 5000);
+    expect(refused.ok).toBe(false);
+    expect('blockedMs' in refused && refused.blockedMs).toBeGreaterThan(900);
+  });
+
+  it('frees the in-flight mark of a sender that died after its hold time', async () => {
+    const pacer = new RedisPacer(redis, fresh('hold'), { requestsPerMinute: 600, burst: 1 });
+    expect((await pacer.beginSend('c1', 'dead', 50)).ok).toBe(true);
+    await waitFor(async () => (await pacer.beginSend('c1', 'next', 5000)).ok || undefined, { timeoutMs: 2000, what: 'the hold to lapse' });
   });
 });

@@ -54,6 +54,23 @@ end
 return math.max(untilMs, current) - now
 `;
 
+// KEYS: blocked, inflight  ARGV: holder, holdMs. Starts a send: refused while a Retry-After runs (returns the ms
+// left) or while another request of this client is in flight (returns -1); else marks it in flight (returns 0).
+const BEGIN_SEND = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local blocked = tonumber(redis.call('GET', KEYS[1]) or '0')
+if blocked > now then return blocked - now end
+if redis.call('SET', KEYS[2], ARGV[1], 'PX', tonumber(ARGV[2]), 'NX') then return 0 end
+return -1
+`;
+
+// KEYS: inflight  ARGV: holder. Ends a send (only the holder's).
+const END_SEND = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
 // KEYS: blocked  Returns ms the client is still blocked for (0 if not).
 const BLOCKED_FOR = `
 local t = redis.call('TIME')
@@ -87,7 +104,12 @@ type PacerRedis = Redis & {
   fallbackPacerAcquire(...args: (string | number)[]): Promise<[number, number, number]>;
   fallbackPacerBlock(tat: string, blocked: string, ms: number, toleranceMs: number): Promise<number>;
   fallbackPacerBlockedFor(blocked: string): Promise<number>;
+  fallbackPacerBeginSend(blocked: string, inflight: string, holder: string, holdMs: number): Promise<number>;
+  fallbackPacerEndSend(inflight: string, holder: string): Promise<number>;
 };
+
+/** Whether a send may start now. */
+export type SendPermit = { ok: true } | { ok: false; blockedMs: number } | { ok: false; busy: true };
 
 /** The Redis-backed pacer. Keys live under the queue prefix (same hash tag: one slot on a cluster). */
 export class RedisPacer {
@@ -104,6 +126,8 @@ export class RedisPacer {
       redis.defineCommand('fallbackPacerAcquire', { lua: ACQUIRE });
       redis.defineCommand('fallbackPacerBlock', { numberOfKeys: 2, lua: BLOCK });
       redis.defineCommand('fallbackPacerBlockedFor', { numberOfKeys: 1, lua: BLOCKED_FOR });
+      redis.defineCommand('fallbackPacerBeginSend', { numberOfKeys: 2, lua: BEGIN_SEND });
+      redis.defineCommand('fallbackPacerEndSend', { numberOfKeys: 1, lua: END_SEND });
     }
     this.redis = redis as unknown as PacerRedis;
     this.intervalMs = opts.requestsPerMinute > 0 ? 60_000 / opts.requestsPerMinute : 0;
@@ -113,6 +137,11 @@ export class RedisPacer {
   private keys(clientId: string): [string, string] {
     const base = `${this.prefix}:pace:${clientId}`;
     return [`${base}:tat`, `${base}:blocked`];
+  }
+
+  /** True when requests are spaced (a budget is set): then sends of one client are also serialised. */
+  get paced(): boolean {
+    return this.intervalMs > 0;
   }
 
   /** Books the earliest slot among `clientIds` if it is at most `maxWaitMs` away. */
@@ -132,6 +161,24 @@ export class RedisPacer {
   async block(clientId: string, ms: number): Promise<number> {
     const [tat, blocked] = this.keys(clientId);
     return this.redis.fallbackPacerBlock(tat, blocked, Math.max(1, Math.ceil(ms)), this.toleranceMs);
+  }
+
+  /**
+   * Starts a send for `clientId` unless a Retry-After runs or another of its requests is in flight. Serialising a
+   * client's sends is what makes "no request after a 429 until its Retry-After" hold even for requests that were
+   * already booked when the 429 came: the next one cannot leave before the previous answer (and any block it
+   * set) is in Redis. `holdMs` bounds the mark should the sender die (request timeout + margin).
+   */
+  async beginSend(clientId: string, holder: string, holdMs: number): Promise<SendPermit> {
+    const base = `${this.prefix}:pace:${clientId}`;
+    const r = await this.redis.fallbackPacerBeginSend(`${base}:blocked`, `${base}:inflight`, holder, Math.ceil(holdMs));
+    if (r === 0) return { ok: true };
+    return r > 0 ? { ok: false, blockedMs: r } : { ok: false, busy: true };
+  }
+
+  /** Ends a send begun with beginSend. */
+  async endSend(clientId: string, holder: string): Promise<void> {
+    await this.redis.fallbackPacerEndSend(`${this.prefix}:pace:${clientId}:inflight`, holder);
   }
 
   /** How long `clientId` is still blocked (0 when free). */
