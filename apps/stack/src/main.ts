@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runMain } from '@fallback/observability';
+import { onLines, runMain } from '@fallback/observability';
 import { assertRedisReachable } from '@fallback/queue';
 import { planStack, type StackPlan } from './plan.js';
 
@@ -20,16 +20,7 @@ function start(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProces
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${name}]`.padEnd(14);
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let buffer = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buffer += chunk;
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) process.stdout.write(`${prefix} ${line}\n`);
-    });
-  }
+  for (const stream of [child.stdout!, child.stderr!]) onLines(stream, (line) => process.stdout.write(`${prefix} ${line}\n`));
   return child;
 }
 

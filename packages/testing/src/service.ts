@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onLines } from '@fallback/observability';
 import { waitFor } from './wait.js';
 
 /** The repository root (this file is packages/testing/src/service.ts). */
@@ -29,16 +30,7 @@ export function startService(name: string, entry: string, env: Record<string, st
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let buffer = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buffer += chunk;
-      const parts = buffer.split('\n');
-      buffer = parts.pop() ?? '';
-      lines.push(...parts.filter(Boolean));
-    });
-  }
+  for (const stream of [child.stdout!, child.stderr!]) onLines(stream, (line) => lines.push(line));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
