@@ -1,27 +1,46 @@
+/** Genesys Cloud domains and the hosts derived from them. */
 export { GENESYS_REGIONS, isGenesysRegion, resolveHosts } from './regions.js';
 export type { GenesysRegion, GenesysHosts } from './regions.js';
+/** Error facts and their classification into the kinds the worker acts on. */
 export {
   GenesysApiError,
   isGenesysApiError,
   classify,
+  headerOf,
   parseRetryAfter,
   missingPermissionsOf,
   DEFAULT_MAX_RETRY_AFTER_MS,
 } from './errors.js';
-export type { GenesysErrorKind, GenesysErrorBody, GenesysErrorFacts, FailedRequest, ClassifyInput } from './errors.js';
-export { ClientCredentialsTokenProvider, tokenTimes, needsRefresh } from './token.js';
+export type { GenesysErrorKind, GenesysErrorBody, GenesysErrorFacts, FailedRequest, ClassifyInput, HeaderBag } from './errors.js';
+/** OAuth client-credentials tokens: cache, single-flight and background refresh, expiry arithmetic. */
+export {
+  ClientCredentialsTokenProvider,
+  tokenTimes,
+  tokenState,
+  needsRefresh,
+  isCredentialsRefusal,
+  expiresInOf,
+  TOKEN_USABLE_MARGIN_MS,
+} from './token.js';
 export type { CachedToken, TokenSource, TokenProviderOptions } from './token.js';
+/** Conversation parsing (both read shapes) and the pure decisions taken on it. */
 export {
   parseConversation,
   callOverReason,
   transferEvidence,
+  transferStatus,
   pickLegToReplace,
   isEnded,
+  isLiveLeg,
+  normalizeAddress,
   DEFAULT_BOT_PURPOSES,
 } from './conversation.js';
-export type { ConversationView, Leg, RecentTransfer, LegPolicy } from './conversation.js';
-export { TRANSFER_STRATEGIES, buildTransferRequest } from './transfer.js';
-export type { TransferStrategy, TransferRequest } from './transfer.js';
+export type { ConversationView, Leg, RecentTransfer, LegPolicy, EvidenceOptions, TransferStatus } from './conversation.js';
+/** Transfer strategies and the request each builds for a target. */
+export { TRANSFER_STRATEGIES, buildTransferRequest, interactionsFailure } from './transfer.js';
+export type { TransferStrategy, TransferRequest, InteractionsFailure } from './transfer.js';
+/** The thin API client (no globals, no env). */
 export { GenesysClient } from './client.js';
 export type { GenesysClientOptions, RequestGate, RequestInfo, ReadEndpoint } from './client.js';
+/** The keep-alive axios instance the client and token provider share, and network error codes. */
 export { createHttp, networkCodeOf } from './http.js';

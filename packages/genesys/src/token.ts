@@ -1,5 +1,5 @@
 import type { AxiosInstance } from 'axios';
-import { GenesysApiError, classify } from './errors.js';
+import { GenesysApiError, classify, type GenesysErrorBody } from './errors.js';
 import { networkCodeOf } from './http.js';
 
 /** A cached access token and when it stops being usable. */
@@ -10,6 +10,9 @@ export interface CachedToken {
   /** Epoch ms from which we fetch a new one (before expiry, so no call ever races the expiry). */
   refreshAt: number;
 }
+
+/** A token this close to its expiry is not handed out any more: the request would land after it. */
+export const TOKEN_USABLE_MARGIN_MS = 1000;
 
 /**
  * When to refresh a token of `expiresInSec` obtained at `obtainedAt`: 10 % of its lifetime before expiry,
@@ -25,6 +28,15 @@ export function tokenTimes(obtainedAt: number, expiresInSec: number): Pick<Cache
 /** True when a cached token must be replaced before use. */
 export function needsRefresh(token: CachedToken | undefined, now: number): boolean {
   return token === undefined || now >= token.refreshAt;
+}
+
+/**
+ * What to do with the cached token at `now`: `fresh` (use it), `stale` (still valid: use it and refresh in the
+ * background, so no caller waits on the token endpoint), `expired` (fetch one and wait for it).
+ */
+export function tokenState(token: CachedToken | undefined, now: number): 'fresh' | 'stale' | 'expired' {
+  if (token === undefined || now >= token.expiresAt - TOKEN_USABLE_MARGIN_MS) return 'expired';
+  return now < token.refreshAt ? 'fresh' : 'stale';
 }
 
 /** Supplies bearer tokens for API calls. */
@@ -43,17 +55,27 @@ export interface TokenProviderOptions {
   clientSecret: string;
   timeoutMs: number;
   now?: () => number;
+  /** After a failed background refresh, wait this long before the next background attempt (ms, default 5000). */
+  backgroundRetryMs?: number;
   /** Called after each successful fetch (metrics); never receives the token. */
   onRefresh?: (info: { clientId: string; expiresInSec: number }) => void;
+  /** Called when a background refresh fails (the still-valid token keeps being used); never receives secrets. */
+  onRefreshError?: (err: GenesysApiError) => void;
 }
+
+/** Default token lifetime when the token endpoint omits `expires_in` (Genesys' default, genesys-cloud.md §3). */
+const DEFAULT_EXPIRES_IN_SEC = 86_400;
 
 /**
  * OAuth client-credentials token for one Genesys OAuth client (genesys-cloud.md §3): Basic auth, form body,
- * no refresh token, no scopes (permissions come from the client's roles). One fetch in flight at a time.
+ * no refresh token, no scopes (permissions come from the client's roles). One fetch in flight at a time,
+ * shared by every caller; refreshed ahead of expiry in the background. Neither the token nor the secret is
+ * ever put in an error, a log line or a callback.
  */
 export class ClientCredentialsTokenProvider implements TokenSource {
   private cached: CachedToken | undefined;
   private inFlight: Promise<CachedToken> | undefined;
+  private nextBackgroundAttempt = 0;
   private readonly now: () => number;
 
   constructor(private readonly opts: TokenProviderOptions) {
@@ -66,15 +88,34 @@ export class ClientCredentialsTokenProvider implements TokenSource {
   }
 
   async getToken(): Promise<string> {
-    if (!needsRefresh(this.cached, this.now())) return this.cached!.accessToken;
-    this.inFlight ??= this.fetchToken().finally(() => {
-      this.inFlight = undefined;
-    });
-    return (await this.inFlight).accessToken;
+    const now = this.now();
+    const cached = this.cached;
+    switch (tokenState(cached, now)) {
+      case 'fresh':
+        return cached!.accessToken;
+      case 'stale':
+        if (now >= this.nextBackgroundAttempt) {
+          this.refresh().catch((err: GenesysApiError) => {
+            this.nextBackgroundAttempt = this.now() + (this.opts.backgroundRetryMs ?? 5000);
+            this.opts.onRefreshError?.(err);
+          });
+        }
+        return cached!.accessToken;
+      case 'expired':
+        return (await this.refresh()).accessToken;
+    }
   }
 
   invalidate(token: string): void {
     if (this.cached?.accessToken === token) this.cached = undefined;
+  }
+
+  /** The one token fetch in flight, started if none is. */
+  private refresh(): Promise<CachedToken> {
+    this.inFlight ??= this.fetchToken().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
   }
 
   private async fetchToken(): Promise<CachedToken> {
@@ -88,41 +129,59 @@ export class ClientCredentialsTokenProvider implements TokenSource {
         method: 'POST',
         url: `${this.opts.loginBaseUrl}${path}`,
         data: 'grant_type=client_credentials',
-        headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
         timeout: this.opts.timeoutMs,
         validateStatus: () => true,
       });
     } catch (err) {
+      // The axios error holds the request config (and so the Basic header): only its code leaves this block.
       throw new GenesysApiError(
         classify({ status: 0, networkCode: networkCodeOf(err), request, mayHaveApplied: false, now: this.now() }),
       );
     }
-    const body = response.data as { access_token?: unknown; expires_in?: unknown } | undefined;
-    if (response.status === 200 && typeof body?.access_token === 'string') {
-      const expiresInSec = typeof body.expires_in === 'number' ? body.expires_in : 86_400;
-      const token = { accessToken: body.access_token, ...tokenTimes(started, expiresInSec) };
+    const body = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as Record<string, unknown>;
+    if (response.status === 200 && typeof body['access_token'] === 'string' && body['access_token'] !== '') {
+      const expiresInSec = expiresInOf(body['expires_in']);
+      const token = { accessToken: body['access_token'], ...tokenTimes(started, expiresInSec) };
       this.cached = token;
       this.opts.onRefresh?.({ clientId: this.opts.clientId, expiresInSec });
       return token;
     }
     const facts = classify({
+      // A 200 without a token is a broken answer, not a success: retry it like a bad gateway.
       status: response.status === 200 ? 502 : response.status,
-      body: typeof response.data === 'object' ? response.data : undefined,
+      body: body as GenesysErrorBody,
       headers: response.headers as Record<string, string>,
       request,
       mayHaveApplied: false,
       now: this.now(),
     });
-    // 400/401 from the token endpoint mean a wrong client id/secret (or region): permanent, and say which client.
-    if (response.status === 400 || response.status === 401) {
+    if (isCredentialsRefusal(response.status)) {
+      const oauthError = typeof body['error'] === 'string' ? body['error'] : undefined;
       throw new GenesysApiError({
         ...facts,
         kind: 'auth',
-        message: `Genesys refused OAuth client ${this.opts.clientId} (${response.status} ${
-          (response.data as { error?: string })?.error ?? facts.code ?? ''
-        }): check GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and GENESYS_REGION`,
+        code: oauthError ?? facts.code ?? 'invalid_client',
+        message:
+          `Genesys refused OAuth client ${this.opts.clientId} at ${this.opts.loginBaseUrl}${path} ` +
+          `(${response.status} ${oauthError ?? facts.code ?? ''}): check GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET ` +
+          `and GENESYS_REGION (the login host is regional)`,
       });
     }
     throw new GenesysApiError(facts);
   }
+}
+
+/**
+ * Statuses of the token endpoint that no retry can fix: a wrong client id or secret (400 invalid_client /
+ * 401), a client without the grant (403), or a wrong region's login host (404).
+ */
+export function isCredentialsRefusal(status: number): boolean {
+  return status === 400 || status === 401 || status === 403 || status === 404;
+}
+
+/** `expires_in` as seconds (a number or a numeric string); the Genesys default when absent or unreadable. */
+export function expiresInOf(value: unknown): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : DEFAULT_EXPIRES_IN_SEC;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveHosts, GENESYS_REGIONS } from './regions.js';
-import { buildTransferRequest } from './transfer.js';
+import { buildTransferRequest, interactionsFailure } from './transfer.js';
 
 describe('buildTransferRequest', () => {
   it('uses replace/queue, replace/agent and /transfer for the replace strategy', () => {
@@ -32,5 +32,35 @@ describe('resolveHosts', () => {
   it('takes overrides and rejects an unknown region with the list', () => {
     expect(resolveHosts({ region: 'x', apiUrl: 'http://127.0.0.1:1/', loginUrl: 'http://127.0.0.1:2' })).toEqual({ apiBaseUrl: 'http://127.0.0.1:1', loginBaseUrl: 'http://127.0.0.1:2' });
     expect(() => resolveHosts({ region: 'mypurecloud.fr' })).toThrow(/mypurecloud\.ie/);
+  });
+});
+
+describe('interactions strategy', () => {
+  it('builds the tutorial batch for a queue id only', () => {
+    expect(buildTransferRequest('interactions', 'c', 'p', { kind: 'queue', queueId: 'q' })).toEqual({
+      method: 'POST',
+      path: '/api/v2/interactions',
+      body: [{ id: 'c', action: 'update', details: { target: { id: 'q', type: 'routing/queues' } } }],
+      endpoint: 'interactions',
+    });
+    expect(() => buildTransferRequest('interactions', 'c', 'p', { kind: 'agent', userId: 'u' })).toThrow(/queue id/);
+  });
+  it('reads the per-item status of the 200 answer', () => {
+    expect(interactionsFailure([{ id: 'c', action: 'update', status: 200 }], 'c')).toBeUndefined();
+    expect(interactionsFailure([{ id: 'x', status: 200 }, { id: 'c', status: 404 }], 'c')).toMatchObject({ status: 404 });
+    expect(interactionsFailure([{ id: 'c', status: 409 }], 'c')).toMatchObject({ status: 409 });
+    expect(interactionsFailure([], 'c')).toMatchObject({ status: 502, body: { code: 'interactions.unreadable' } });
+    expect(interactionsFailure('', 'c')).toMatchObject({ status: 502 });
+    expect(interactionsFailure([null, { id: 'c' }], 'c')).toMatchObject({ status: 502 });
+  });
+});
+
+describe('transfer bodies by target', () => {
+  it('sends agent and number through calls-replace with the documented fields', () => {
+    expect(buildTransferRequest('calls-replace', 'c', 'p', { kind: 'agent', userId: 'u' }).body).toEqual({ userId: 'u' });
+    expect(buildTransferRequest('calls-replace', 'c', 'p', { kind: 'number', address: '+1' }).body).toEqual({ address: '+1' });
+  });
+  it('refuses an unknown strategy', () => {
+    expect(() => buildTransferRequest('nope' as never, 'c', 'p', { kind: 'agent', userId: 'u' })).toThrow(/unknown transfer strategy/);
   });
 });

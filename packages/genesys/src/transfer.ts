@@ -74,3 +74,24 @@ export function buildTransferRequest(
   }
   throw new TypeError(`unknown transfer strategy ${String(strategy)}`);
 }
+
+/** A refused item of an `interactions` batch answer: its status and a Genesys-like body to classify. */
+export interface InteractionsFailure {
+  status: number;
+  body: { code: string; message: string };
+}
+
+/**
+ * The `interactions` batch answers 200 with `[{id, action, status}]`: the item for `conversationId` decides.
+ * Returns undefined when that item succeeded (2xx), a failure otherwise (a missing item or an unreadable answer
+ * is a 502: we cannot tell whether it was applied, and it is retried as ambiguous).
+ */
+export function interactionsFailure(data: unknown, conversationId: string): InteractionsFailure | undefined {
+  const items = Array.isArray(data) ? (data as Array<Record<string, unknown> | null>) : undefined;
+  const item = items?.find((i) => i !== null && typeof i === 'object' && i['id'] === conversationId);
+  const status = typeof item?.['status'] === 'number' ? item['status'] : undefined;
+  if (status !== undefined && status >= 200 && status < 300) return undefined;
+  if (status === undefined)
+    return { status: 502, body: { code: 'interactions.unreadable', message: `no result for conversation ${conversationId} in the batch answer` } };
+  return { status, body: { code: `interactions.item.${status}`, message: `the batch refused conversation ${conversationId} with ${status}` } };
+}
