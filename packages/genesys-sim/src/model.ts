@@ -60,8 +60,13 @@ export interface NewConversation {
   /** Purpose of the bot leg: `external` for a Voice Gateway bridge (default), `ivr` for a bot inside a flow. */
   botPurpose?: string;
   botAddress?: string;
-  /** Customer hangs up after this many ms (the call is then over). */
+  /** Customer hangs up after this many ms (the call is then over); 0 = never; default: the simulator's setting. */
   hangupAfterMs?: number;
+  /**
+   * More legs after customer and bot (e.g. an earlier flow leg ended by transfer, a repeated user), to build the
+   * shapes the worker must read. Missing ids and times are filled in.
+   */
+  extraLegs?: Array<Partial<SimParticipant> & { purpose: string }>;
 }
 
 /** Builds a live conversation: customer connected, bot leg connected. */
@@ -92,6 +97,13 @@ export function newConversation(opts: NewConversation, now: number): SimConversa
         address: opts.botAddress ?? SEED.botAddress,
         name: 'Cognigy bot',
       },
+      ...(opts.extraLegs ?? []).map((leg) => ({
+        state: 'connected',
+        startTime: t1,
+        ...(leg.state === undefined || leg.state === 'connected' ? { connectedTime: t1 } : {}),
+        ...leg,
+        id: leg.id ?? randomUUID(),
+      })),
     ],
     recentTransfers: [],
   };
