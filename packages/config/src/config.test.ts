@@ -68,6 +68,12 @@ describe('README', () => {
 
 describe('loadSimConfig', () => {
   it('defaults to Genesys-like limits', () => {
-    expect(loadSimConfig({})).toMatchObject({ port: 8090, rateLimitPerMinute: 300, clientId: 'sim-client' });
+    expect(loadSimConfig({})).toMatchObject({ port: 8090, rateLimitPerMinute: 300, clientId: 'sim-client', hangupAfterMs: 0, faults: [] });
+  });
+  it('reads a fault script as a JSON array and names a bad one', () => {
+    expect(loadSimConfig({ SIM_FAULTS: '[{"endpoint":"read","action":{"type":"timeout"}}]' }).faults).toEqual([{ endpoint: 'read', action: { type: 'timeout' } }]);
+    expect(() => loadSimConfig({ SIM_FAULTS: '{"endpoint":"read"}' })).toThrow(/SIM_FAULTS: must be a JSON array/);
+    expect(() => loadSimConfig({ SIM_FAULTS: '[oops' })).toThrow(/SIM_FAULTS: must be a JSON array of fault rules \(/);
+    expect(() => loadSimConfig({ SIM_HANGUP_AFTER_MS: '-1' })).toThrow(/SIM_HANGUP_AFTER_MS/);
   });
 });

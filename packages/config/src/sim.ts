@@ -1,5 +1,19 @@
 import { z } from 'zod';
-import { bool, deepFreeze, int, logLevel, parseEnv, str, type Env } from './env.js';
+import { bool, deepFreeze, int, logLevel, optional, parseEnv, str, type Env } from './env.js';
+
+/** A JSON array of fault rules (validated in detail by the simulator, which names the bad field). */
+const jsonArray = () =>
+  optional().transform((v, ctx) => {
+    if (v === undefined) return [] as unknown[];
+    try {
+      const parsed: unknown = JSON.parse(v);
+      if (Array.isArray(parsed)) return parsed;
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of fault rules' });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `must be a JSON array of fault rules (${(err as Error).message})` });
+    }
+    return z.NEVER;
+  });
 
 export const simSchema = z.object({
   SIM_HOST: str('127.0.0.1'),
@@ -13,6 +27,9 @@ export const simSchema = z.object({
   SIM_CLIENT_ID: str('sim-client'),
   SIM_CLIENT_SECRET: str('sim-secret'),
   SIM_SEED: int(1, 0, 2 ** 31),
+  SIM_HANGUP_AFTER_MS: int(0, 0, 86_400_000),
+  SIM_REQUEST_LEDGER_LIMIT: int(100_000, 0, 10_000_000),
+  SIM_FAULTS: jsonArray(),
   LOG_LEVEL: logLevel(),
   LOG_PRETTY: bool(false),
 });
@@ -30,6 +47,12 @@ export interface SimConfig {
   clientId: string;
   clientSecret: string;
   seed: number;
+  /** Default time after which a simulated customer hangs up (ms); 0 = never. */
+  hangupAfterMs: number;
+  /** Requests kept in the simulator's ledger (counters stay exact beyond it). */
+  requestLedgerLimit: number;
+  /** Fault rules installed at start (validated by the simulator). */
+  faults: unknown[];
   log: { level: string; pretty: boolean };
 }
 
@@ -48,6 +71,9 @@ export function loadSimConfig(env: Env): Readonly<SimConfig> {
     clientId: e.SIM_CLIENT_ID,
     clientSecret: e.SIM_CLIENT_SECRET,
     seed: e.SIM_SEED,
+    hangupAfterMs: e.SIM_HANGUP_AFTER_MS,
+    requestLedgerLimit: e.SIM_REQUEST_LEDGER_LIMIT,
+    faults: e.SIM_FAULTS,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
   });
 }
