@@ -79,11 +79,13 @@ describe('transfers by strategy and target', () => {
     const first = await ctx.client.getConversation(cid);
     expect(first.recentTransfers.map((t) => t.state)).toEqual(['Pending']);
     expect(first.participants.find((p) => p.id === bot)?.state).toBe('connected');
-    expect(transferStatus(first, FALLBACK_QUEUE, { legId: bot }).status).toBe('confirmed'); // Pending counts: never post twice
+    expect(transferStatus(first, FALLBACK_QUEUE, { legId: bot }).status).toBe('in-progress');
+    expect(transferEvidence(first, FALLBACK_QUEUE, { legId: bot })).toBeDefined(); // Pending counts: never post twice
     const done = await waitFor(async () => {
       const v = await ctx!.client.getConversation(cid);
-      return v.recentTransfers[0]?.state === 'Complete' ? v : undefined;
+      return transferStatus(v, FALLBACK_QUEUE, { legId: bot }).status === 'confirmed' ? v : undefined;
     });
+    expect(done.recentTransfers.map((t) => t.state)).toEqual(['Complete']);
     expect(done.participants.find((p) => p.id === bot)).toMatchObject({ state: 'disconnected', disconnectType: 'transfer' });
     expect(done.participants.at(-1)).toMatchObject({ purpose: 'acd', queueId: SEED.fallbackQueue.id, state: 'connected' });
   });
@@ -206,6 +208,34 @@ describe('transient failures: transient on a read, ambiguous on a transfer', () 
     const { cid } = live(ctx);
     await expect(ctx.client.getConversation(cid)).resolves.toMatchObject({ id: cid });
     expect(ctx.requests.at(-1)!.durationMs).toBeGreaterThanOrEqual(90);
+  });
+});
+
+describe('secrets', () => {
+  it('no error carries the bearer token, whatever failed', async () => {
+    ctx = await startContract({
+      fakeClock: false,
+      timeoutMs: 200,
+      sim: {
+        faults: [
+          { endpoint: 'read', action: { type: 'timeout' }, count: 1 },
+          { endpoint: 'read', action: { type: 'status', status: 503 }, count: 1 },
+          { endpoint: 'transfer', action: { type: 'accept-drop' }, count: 1 },
+        ],
+      },
+    });
+    const { cid, bot } = live(ctx);
+    const bearer = await ctx.tokens.getToken();
+    const errors = [
+      await failure(ctx.client.getConversation(cid)),
+      await failure(ctx.client.getConversation(cid)),
+      await failure(ctx.client.transfer(cid, bot, FALLBACK_QUEUE, 'replace')),
+    ];
+    expect(errors.map((e) => e.kind)).toEqual(['transient', 'transient', 'ambiguous']);
+    for (const e of errors) {
+      expect(`${e.message} ${e.stack} ${JSON.stringify(e)} ${JSON.stringify(Object.entries(e))}`).not.toContain(bearer);
+      expect((e as Error & { cause?: unknown }).cause).toBeUndefined();
+    }
   });
 });
 

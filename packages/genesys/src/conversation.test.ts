@@ -296,19 +296,35 @@ describe('transferEvidence', () => {
 });
 
 describe('transferStatus', () => {
-  it('is pending right after the 202, confirmed once Genesys shows it', () => {
-    eachShape(liveBotCall({ recentTransfers: [] }), (v) => expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'pending' }));
-    eachShape(liveBotCall({ recentTransfers: [{ id: 't', state: 'Complete', dateIssued: T(20), destination: { queueId: QUEUE_ID } }] }), (v) =>
-      expect(transferStatus(v, queue, { legId: 'bot' })).toMatchObject({ status: 'confirmed' }),
-    );
+  const withTransfers = (...states: string[]) =>
+    liveBotCall({ recentTransfers: states.map((state, i) => ({ id: `t${i}`, state, dateIssued: T(20 + i), destination: { queueId: QUEUE_ID } })) });
+  it('is not-seen right after the 202, confirmed once Genesys shows it Complete', () => {
+    eachShape(withTransfers(), (v) => expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'not-seen' }));
+    eachShape(withTransfers('Complete'), (v) => expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'confirmed', evidence: 'recent transfer t0 Complete' }));
   });
-  it('reports a failed transfer (safe to post again) and a caller who hung up', () => {
-    eachShape(liveBotCall({ recentTransfers: [{ id: 't', state: 'Failed', dateIssued: T(20), destination: { queueId: QUEUE_ID } }] }), (v) =>
-      expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'failed', state: 'Failed', transferId: 't' }),
-    );
-    eachShape(liveBotCall({ legs: [customer({ state: 'disconnected', end: 20 }), botLeg()] }), (v) =>
-      expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'call-over', reason: 'customer disconnected' }),
-    );
+  it.each(['Pending', 'Active'])('a %s transfer is in progress: not confirmed, but never post again', (state) => {
+    eachShape(withTransfers(state), (v) => {
+      expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'in-progress', evidence: `recent transfer t0 ${state}` });
+      expect(transferEvidence(v, queue, { legId: 'bot' })).toBeDefined();
+    });
+  });
+  it('is confirmed by the legs even while the entry says Pending', () => {
+    const c = { ...withTransfers('Pending'), legs: [customer(), botLeg({ state: 'disconnected', disconnectType: 'transfer', end: 21 })] };
+    eachShape(c, (v) => expect(transferStatus(v, queue, { legId: 'bot' })).toMatchObject({ status: 'confirmed', evidence: 'leg bot disconnected by transfer' }));
+  });
+  it.each(['Failed', 'Canceled', 'Timeout'])('reports a %s transfer as failed (safe to post again)', (state) => {
+    eachShape(withTransfers(state), (v) => {
+      expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'failed', state, transferId: 't0' });
+      expect(transferEvidence(v, queue, { legId: 'bot' })).toBeUndefined();
+    });
+  });
+  it('a retry after a failure is judged by the latest entry', () => {
+    eachShape(withTransfers('Failed', 'Pending'), (v) => expect(transferStatus(v, queue, { legId: 'bot' }).status).toBe('in-progress'));
+    eachShape(withTransfers('Complete', 'Failed'), (v) => expect(transferStatus(v, queue, { legId: 'bot' }).status).toBe('confirmed'));
+  });
+  it('reports a caller who hung up before anything confirmed the transfer', () => {
+    const c = { ...withTransfers('Pending'), legs: [customer({ state: 'disconnected', end: 20 }), botLeg()] };
+    eachShape(c, (v) => expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'call-over', reason: 'customer disconnected' }));
   });
   it('confirmation wins over a hang-up that came after it', () => {
     const c = liveBotCall({ legs: [customer({ state: 'disconnected', end: 40 }), botLeg({ state: 'disconnected', disconnectType: 'transfer', end: 20 })] });

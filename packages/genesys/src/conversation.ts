@@ -220,16 +220,8 @@ function recentTransfersOf(view: ConversationView, target: Target, opts: Evidenc
   });
 }
 
-/**
- * Evidence that the call was already moved off the bot (genesys-cloud.md §5), or undefined. Transfers are not
- * idempotent: this is what a retry reads before it posts again.
- * - the replaced leg (or, unknown, any non-customer leg that connected after `since`) ended with `transfer*`;
- * - a live `acd` leg for the target queue (by id, or by name for a queue-name target), a live leg for the
- *   target user, or a live leg to the target number;
- * - a Pending/Active/Complete recent transfer to the target issued since the replaced leg connected (or since
- *   `since`), or one without destination in that window.
- */
-export function transferEvidence(view: ConversationView, target: Target, opts: EvidenceOptions = {}): string | undefined {
+/** Evidence on the legs themselves: the replaced leg ended by a transfer, or a leg for the target is live. */
+function legEvidence(view: ConversationView, target: Target, opts: EvidenceOptions): string | undefined {
   const since = opts.since ?? 0;
   const after = (iso: string | undefined) => iso === undefined || Date.parse(iso) >= since;
   for (const leg of view.participants) {
@@ -240,33 +232,57 @@ export function transferEvidence(view: ConversationView, target: Target, opts: E
   for (const leg of view.participants) {
     if (isLiveLegForTarget(leg, target, opts.legId)) return `${leg.purpose} leg ${leg.id} live for the target`;
   }
-  for (const t of recentTransfersOf(view, target, opts)) {
-    if (TRANSFERRING.has(t.state.toLowerCase())) return `recent transfer ${t.id ?? '(no id)'} ${t.state}`;
-  }
   return undefined;
+}
+
+const describeTransfer = (t: RecentTransfer) => `recent transfer ${t.id ?? '(no id)'} ${t.state}`;
+
+/**
+ * Evidence that the call was already moved off the bot (genesys-cloud.md §5), or undefined. Transfers are not
+ * idempotent: this is what a retry reads before it posts again.
+ * - the replaced leg (or, unknown, any non-customer leg that connected after `since`) ended with `transfer*`;
+ * - a live `acd` leg for the target queue (by id, or by name for a queue-name target), a live leg for the
+ *   target user, or a live leg to the target number;
+ * - a Pending/Active/Complete recent transfer to the target issued since the replaced leg connected (or since
+ *   `since`), or one without destination in that window.
+ */
+export function transferEvidence(view: ConversationView, target: Target, opts: EvidenceOptions = {}): string | undefined {
+  const onLegs = legEvidence(view, target, opts);
+  if (onLegs) return onLegs;
+  const moving = recentTransfersOf(view, target, opts).find((t) => TRANSFERRING.has(t.state.toLowerCase()));
+  return moving ? describeTransfer(moving) : undefined;
 }
 
 /** Where an accepted (202) transfer stands, read from the conversation. */
 export type TransferStatus =
   | { status: 'confirmed'; evidence: string }
+  | { status: 'in-progress'; evidence: string }
   | { status: 'call-over'; reason: string }
   | { status: 'failed'; state: string; transferId?: string }
-  | { status: 'pending' };
+  | { status: 'not-seen' };
 
 /**
  * Confirmation of a 202 (genesys-cloud.md §4: accepted, not done), for a confirming read:
- * `confirmed` when Genesys shows the transfer, `call-over` when the caller is gone, `failed` when the latest
- * recent transfer of ours ended Canceled/Failed/Timeout (posting again is safe), else `pending` (read again).
+ * - `confirmed`: the legs show it (replaced leg ended by transfer, target leg live) or a Complete recent transfer;
+ * - `call-over`: the caller is gone and nothing confirms the transfer;
+ * - `in-progress`: the latest recent transfer of ours is Pending/Active: do not post again, read again;
+ * - `failed`: the latest one ended Canceled/Failed/Timeout: posting again is safe;
+ * - `not-seen`: Genesys shows nothing yet.
+ * Anything but `failed` and `not-seen` is also `transferEvidence` (never post twice).
  */
 export function transferStatus(view: ConversationView, target: Target, opts: EvidenceOptions = {}): TransferStatus {
-  const evidence = transferEvidence(view, target, opts);
-  if (evidence) return { status: 'confirmed', evidence };
+  const onLegs = legEvidence(view, target, opts);
+  if (onLegs) return { status: 'confirmed', evidence: onLegs };
+  const ours = recentTransfersOf(view, target, opts);
+  const complete = ours.find((t) => t.state.toLowerCase() === 'complete');
+  if (complete) return { status: 'confirmed', evidence: describeTransfer(complete) };
   const over = callOverReason(view);
   if (over) return { status: 'call-over', reason: over };
-  const latest = recentTransfersOf(view, target, opts).at(-1);
+  const latest = ours.at(-1);
+  if (latest && TRANSFERRING.has(latest.state.toLowerCase())) return { status: 'in-progress', evidence: describeTransfer(latest) };
   if (latest && TRANSFER_FAILED.has(latest.state.toLowerCase()))
     return { status: 'failed', state: latest.state, ...(latest.id ? { transferId: latest.id } : {}) };
-  return { status: 'pending' };
+  return { status: 'not-seen' };
 }
 
 /** Which legs may be replaced, and how to recognise the bot. */

@@ -33,6 +33,19 @@ describe('resolveHosts', () => {
     expect(resolveHosts({ region: 'x', apiUrl: 'http://127.0.0.1:1/', loginUrl: 'http://127.0.0.1:2' })).toEqual({ apiBaseUrl: 'http://127.0.0.1:1', loginBaseUrl: 'http://127.0.0.1:2' });
     expect(() => resolveHosts({ region: 'mypurecloud.fr' })).toThrow(/mypurecloud\.ie/);
   });
+  it('lists every domain of the facts file, accepts case and spaces, and names all 18 when refusing', () => {
+    const facts = 'mypurecloud.com mypurecloud.ie mypurecloud.com.au mypurecloud.jp mypurecloud.de usw2.pure.cloud cac1.pure.cloud apne2.pure.cloud euw2.pure.cloud aps1.pure.cloud sae1.pure.cloud mec1.pure.cloud apne3.pure.cloud euc2.pure.cloud mxc1.pure.cloud apse1.pure.cloud use2.us-gov-pure.cloud edee1.eusc-pure.cloud';
+    expect(Object.keys(GENESYS_REGIONS).sort()).toEqual(facts.split(' ').sort());
+    expect(resolveHosts({ region: ' MyPureCloud.DE ' }).apiBaseUrl).toBe('https://api.mypurecloud.de');
+    let message = '';
+    try {
+      resolveHosts({ region: 'us-east-1' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('Unknown Genesys Cloud region "us-east-1"');
+    for (const domain of facts.split(' ')) expect(message).toContain(domain);
+  });
 });
 
 describe('interactions strategy', () => {
