@@ -193,39 +193,33 @@ export function registerGenesysRoutes(app: FastifyInstance, engine: SimEngine): 
   });
 
   // ---- Transfers (all 202 Accepted with an empty body) ---------------------------------------------------
-  app.post<LegRoute>('/api/v2/conversations/:cid/participants/:pid/replace/queue', async (request, reply) => {
-    const admitted = await admit(request, reply, 'transfer', 'replace/queue', request.params.cid);
-    if (!admitted) return reply;
-    const b = bodyOf(request);
-    const queueId = str(b['queueId']);
-    const queueName = str(b['queueName']);
-    if (!queueId && !queueName) return sendError(reply, 400, { message: 'queueId or queueName is required.' });
-    return transfer(reply, admitted, request.params.cid, request.params.pid, queueId ? { queueId } : { queueName }, 'replace/queue');
-  });
+  /** A transfer route: admission, then the body read into a target (or a 400 naming what is missing). */
+  function transferRoute(path: string, label: string, targetOf: (body: Record<string, unknown>) => TransferTarget | string) {
+    app.post<LegRoute>(path, async (request, reply) => {
+      const admitted = await admit(request, reply, 'transfer', label, request.params.cid);
+      if (!admitted) return reply;
+      const target = targetOf(bodyOf(request));
+      if (typeof target === 'string') return sendError(reply, 400, { message: target });
+      return transfer(reply, admitted, request.params.cid, request.params.pid, target, label);
+    });
+  }
 
-  app.post<LegRoute>('/api/v2/conversations/:cid/participants/:pid/replace/agent', async (request, reply) => {
-    const admitted = await admit(request, reply, 'transfer', 'replace/agent', request.params.cid);
-    if (!admitted) return reply;
-    const userId = str(bodyOf(request)['userId']);
-    if (!userId) return sendError(reply, 400, { message: 'userId is required.' });
-    return transfer(reply, admitted, request.params.cid, request.params.pid, { userId }, 'replace/agent');
+  transferRoute('/api/v2/conversations/:cid/participants/:pid/replace/queue', 'replace/queue', (b) => {
+    const [queueId, queueName] = [str(b['queueId']), str(b['queueName'])];
+    return queueId ? { queueId } : queueName ? { queueName } : 'queueId or queueName is required.';
   });
-
-  app.post<LegRoute>('/api/v2/conversations/:cid/participants/:pid/transfer', async (request, reply) => {
-    const admitted = await admit(request, reply, 'transfer', 'transfer', request.params.cid);
-    if (!admitted) return reply;
-    const address = str(bodyOf(request)['address']);
-    if (!address) return sendError(reply, 400, { message: 'address is required.' });
-    return transfer(reply, admitted, request.params.cid, request.params.pid, { address }, 'transfer');
+  transferRoute('/api/v2/conversations/:cid/participants/:pid/replace/agent', 'replace/agent', (b) => {
+    const userId = str(b['userId']);
+    return userId ? { userId } : 'userId is required.';
   });
-
-  app.post<LegRoute>('/api/v2/conversations/calls/:cid/participants/:pid/replace', async (request, reply) => {
-    const admitted = await admit(request, reply, 'transfer', 'calls/replace', request.params.cid);
-    if (!admitted) return reply;
-    const b = bodyOf(request);
+  transferRoute('/api/v2/conversations/:cid/participants/:pid/transfer', 'transfer', (b) => {
+    const address = str(b['address']);
+    return address ? { address } : 'address is required.';
+  });
+  // The long-standing voice form: one of queueId, userId, address (none: a 400 from checkTransfer).
+  transferRoute('/api/v2/conversations/calls/:cid/participants/:pid/replace', 'calls/replace', (b) => {
     const [queueId, userId, address] = [str(b['queueId']), str(b['userId']), str(b['address'])];
-    const target: TransferTarget = queueId ? { queueId } : userId ? { userId } : address ? { address } : {};
-    return transfer(reply, admitted, request.params.cid, request.params.pid, target, 'calls/replace');
+    return queueId ? { queueId } : userId ? { userId } : address ? { address } : {};
   });
 
   // The tutorial's batch "Interaction API". It does NOT exist in Genesys Cloud (genesys-cloud.md §1); served
