@@ -127,7 +127,8 @@ export class PacedGenesys implements GenesysPort {
     try {
       return await fn(slot.client);
     } catch (err) {
-      if (isGenesysApiError(err) && err.kind === 'rate-limited' && err.code !== 'client.pacing') {
+      // Only a real 429 from Genesys blocks the client for everyone (our own refusals carry status 0).
+      if (isGenesysApiError(err) && err.kind === 'rate-limited' && err.status === 429) {
         const ms = err.retryAfterMs ?? 1000;
         this.localBlocks.set(slot.clientId, Math.max(this.localBlocks.get(slot.clientId) ?? 0, this.now() + ms));
         this.opts.onRateLimited?.(slot.clientId, ms);

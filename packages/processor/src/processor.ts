@@ -5,6 +5,7 @@ import {
   isGenesysApiError,
   pickLegToReplace,
   transferEvidence,
+  transferStatus,
   type ConversationView,
   type GenesysApiError,
   type LegPolicy,
@@ -210,11 +211,21 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
       }
       log.info({ participantId, target: data.target }, 'transfer accepted (202)');
 
+      let last = 'not-seen';
       for (let i = 0; i < deps.confirm.reads; i += 1) {
         await sleep(deps.confirm.delayMs * 2 ** i, signal);
-        const view = await read(deps.pacing.inFlightMaxWaitMs);
-        if (transferEvidence(view, data.target, { legId: participantId })) return done(participantId!, false);
-        if (callOverReason(view)) fail(REASONS.callEnded, 'caller hung up before the transfer completed');
+        const status = transferStatus(await read(deps.pacing.inFlightMaxWaitMs), data.target, { legId: participantId });
+        last = status.status;
+        if (status.status === 'confirmed') return done(participantId!, false);
+        if (status.status === 'call-over') fail(REASONS.callEnded, `caller hung up before the transfer completed (${status.reason})`);
+        if (status.status === 'failed') {
+          // Genesys gave the transfer up (Canceled/Failed/Timeout): posting again is safe, on the next attempt.
+          throw new Error(`Genesys reports the transfer ${status.state}; will post again`);
+        }
+      }
+      if (last === 'in-progress') {
+        // Accepted and moving, not done: the next attempt reads first and finishes without posting once it is.
+        throw new Error(`transfer of ${participantId} still pending after ${deps.confirm.reads} reads`);
       }
       if (deps.confirm.reads > 0)
         fail(REASONS.unconfirmed, `Genesys accepted the transfer of ${participantId} but did not show it after ${deps.confirm.reads} reads`);
