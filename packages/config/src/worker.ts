@@ -28,8 +28,8 @@ export const workerSchema = z
     GENESYS_CLIENTS: list().pipe(
       z.array(z.string().regex(/^[^:\s]+:\S+$/, 'each entry must be clientId:clientSecret')),
     ),
-    GENESYS_REQUESTS_PER_MINUTE: int(280, 0, 1_000_000),
-    GENESYS_BURST: int(10, 1, 1000),
+    GENESYS_REQUESTS_PER_MINUTE: int(290, 0, 1_000_000),
+    GENESYS_BURST: int(5, 1, 1000),
     PACING_FIRST_WAIT_MS: int(1000, 0, 600_000),
     PACING_MAX_WAIT_MS: int(30_000, 0, 600_000),
     CLAIM_TTL_MS: int(30_000, 1000, 600_000),
