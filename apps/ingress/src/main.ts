@@ -1,8 +1,10 @@
 import { loadIngressConfig } from '@fallback/config';
 import { defaultQueueRouter, type FallbackJobData, type FallbackResult } from '@fallback/core';
-import { createLogger, installShutdown, runMain } from '@fallback/observability';
+import { assertReady, createLogger, installShutdown, readinessProbe, runMain } from '@fallback/observability';
 import { FallbackProducer, assertRedisReachable, createRedis, openFallbackQueue, waitUntilReady } from '@fallback/queue';
 import { buildApp } from './app.js';
+import { registerAdmin } from './admin.js';
+import { registerMetrics } from './metrics.js';
 
 runMain('ingress', async () => {
   const config = loadIngressConfig(process.env);
@@ -29,10 +31,10 @@ runMain('ingress', async () => {
     queue,
     router,
     logger,
-    ready: async () => {
-      await redis.ping();
-    },
+    ready: () => assertReady(readinessProbe({ redis: () => redis.ping() })),
   });
+  await registerMetrics(app, { queue });
+  await registerAdmin(app, { queue, admin: config.admin });
 
   installShutdown({
     logger,

@@ -3,6 +3,7 @@ import { createLogger, installShutdown, runMain } from '@fallback/observability'
 import { assertRedisReachable, createRedis } from '@fallback/queue';
 import { buildGenesys } from './genesys.js';
 import { createFallbackWorker } from './worker.js';
+import { createWorkerInstruments, genesysHooks, startWorkerOps } from './instrument.js';
 
 runMain('worker', async () => {
   const config = loadWorkerConfig(process.env);
@@ -14,8 +15,10 @@ runMain('worker', async () => {
     name: 'fallback-worker',
     onStatus: (s) => (s.status === 'down' ? logger.error(s, 'Redis connection lost; waiting for it') : logger.info(s, 'Redis connection restored')),
   });
-  const genesys = buildGenesys(config, connection, logger);
+  const instruments = createWorkerInstruments();
+  const genesys = buildGenesys(config, connection, logger, genesysHooks(instruments.metrics));
   const fallbackWorker = createFallbackWorker({ config, connection, genesys, logger });
+  const ops = await startWorkerOps({ instruments, worker: fallbackWorker.worker, connection, queuePrefix: config.queuePrefix, http: config.http });
 
   installShutdown({
     logger,
@@ -24,6 +27,7 @@ runMain('worker', async () => {
     steps: () => [
       // Stop taking jobs; let active ones finish (their callers are on the line), hand back the rest at the deadline.
       { name: 'worker', run: () => fallbackWorker.close(config.shutdownTimeoutMs) },
+      { name: 'ops-http', run: () => ops.close() },
       { name: 'redis', run: () => connection.quit() },
     ],
   });
@@ -38,6 +42,7 @@ runMain('worker', async () => {
       requestsPerMinute: config.pacing.requestsPerMinute,
       lockDurationMs: config.lockDurationMs,
       prefix: config.queuePrefix,
+      opsUrl: ops.server?.url,
     },
     'worker ready',
   );

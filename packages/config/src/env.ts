@@ -72,7 +72,9 @@ export function deepFreeze<T>(value: T): Readonly<T> {
 
 /** Variables every process reads. */
 export const commonShape = {
-  REDIS_URL: str('redis://127.0.0.1:6379').pipe(z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')),
+  REDIS_URL: str('redis://127.0.0.1:6379').pipe(
+    z.string().regex(/^rediss?(\+cluster)?:\/\//, 'must start with redis://, rediss://, or redis+cluster:// (a Redis Cluster)'),
+  ),
   QUEUE_PREFIX: str('{fallback}'),
   LOG_LEVEL: logLevel(),
   LOG_PRETTY: bool(false),

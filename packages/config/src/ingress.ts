@@ -22,6 +22,9 @@ export const ingressSchema = z
     JOB_RETENTION_SECONDS: int(86_400, 600, 30 * 86_400),
     FAILED_RETENTION_SECONDS: int(7 * 86_400, 600, 90 * 86_400),
     INGRESS_TRUST_PROXY: bool(false),
+    ADMIN_DASHBOARD: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['off', 'read-only', 'operate']).default('off')),
+    ADMIN_USERNAME: str('admin'),
+    ADMIN_PASSWORD: optional(),
   })
   .superRefine((e, ctx) => {
     if (!e.DEFAULT_QUEUE_ID)
@@ -31,6 +34,9 @@ export const ingressSchema = z
     // A repeat must find the finished job: keep jobs at least as long as the dedupe window.
     if (e.JOB_RETENTION_SECONDS < e.DEDUPE_TTL_SECONDS)
       ctx.addIssue({ code: 'custom', path: ['JOB_RETENTION_SECONDS'], message: 'must be ≥ DEDUPE_TTL_SECONDS' });
+    // The dashboard can retry and pause jobs: never open without a password worth the name.
+    if (e.ADMIN_DASHBOARD !== 'off' && (e.ADMIN_PASSWORD ?? '').length < 12)
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: `required (at least 12 characters) when ADMIN_DASHBOARD is ${e.ADMIN_DASHBOARD}` });
   });
 
 /** Ingress settings, parsed and frozen. */
@@ -44,6 +50,8 @@ export interface IngressConfig extends CommonConfig {
   bodyLimit: number;
   jobPolicy: { attempts: number; retentionSec: number; failedRetentionSec: number };
   trustProxy: boolean;
+  /** Bull Board at /admin/queues: off, read-only, or operate (retry/promote/pause; never add, edit or empty). */
+  admin: { mode: 'off' | 'read-only' | 'operate'; username: string; password?: string };
 }
 
 /** Reads the ingress configuration from the environment (process.env in main.ts). */
@@ -60,5 +68,6 @@ export function loadIngressConfig(env: Env): Readonly<IngressConfig> {
     bodyLimit: e.BODY_LIMIT_BYTES,
     jobPolicy: { attempts: e.JOB_ATTEMPTS, retentionSec: e.JOB_RETENTION_SECONDS, failedRetentionSec: e.FAILED_RETENTION_SECONDS },
     trustProxy: e.INGRESS_TRUST_PROXY,
+    admin: { mode: e.ADMIN_DASHBOARD, username: e.ADMIN_USERNAME, ...(e.ADMIN_PASSWORD ? { password: e.ADMIN_PASSWORD } : {}) },
   });
 }

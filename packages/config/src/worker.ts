@@ -34,6 +34,8 @@ export const workerSchema = z
     PACING_MAX_WAIT_MS: int(30_000, 0, 600_000),
     CLAIM_TTL_MS: int(30_000, 1000, 600_000),
     MAX_STARTS: int(500, 1, 100_000),
+    WORKER_HTTP_HOST: str('0.0.0.0'),
+    WORKER_HTTP_PORT: int(9091, 0, 65_535),
   })
   .superRefine((e, ctx) => {
     if (!e.GENESYS_CLIENT_ID)
@@ -79,6 +81,8 @@ export interface WorkerConfig extends CommonConfig {
   maxStalledCount: number;
   backoff: { baseMs: number; capMs: number };
   shutdownTimeoutMs: number;
+  /** The worker's own HTTP server (/healthz, /readyz, /metrics); port 0 turns it off. */
+  http: { host: string; port: number };
 }
 
 /** Reads the worker configuration from the environment (process.env in main.ts). */
@@ -119,5 +123,6 @@ export function loadWorkerConfig(env: Env): Readonly<WorkerConfig> {
     maxStalledCount: e.MAX_STALLED_COUNT,
     backoff: { baseMs: e.BACKOFF_BASE_MS, capMs: e.BACKOFF_CAP_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: { host: e.WORKER_HTTP_HOST, port: e.WORKER_HTTP_PORT },
   });
 }

@@ -12,3 +12,4 @@ export { defaultQueueRouter } from './routing.js';
 export type { RouteDecision, Router } from './routing.js';
 export { buildJobData } from './build-job.js';
 export { apiKeyVerifier, bearerToken } from './auth.js';
+export { basicAuthVerifier, basicCredentials } from './basic-auth.js';

@@ -38,6 +38,31 @@ export const REDACT_PATHS = [
   'err.config.data',
   'err.request',
   'err.response',
+  // Shapes seen in practice that the paths above miss: a top-level `headers` object, axios' capitalised
+  // `Authorization`, cookies, basic-auth config, a whole config or env object logged two levels deep.
+  'headers.authorization',
+  'headers.Authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'headers["webhook-signature"]',
+  'headers["x-api-key"]',
+  '*.headers.Authorization',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
+  'err.config.auth',
+  '*.*.password',
+  '*.*.secret',
+  '*.*.clientSecret',
+  '*.*.client_secret',
+  '*.*.accessToken',
+  '*.*.access_token',
+  '*.*.apiKeys',
+  'GENESYS_CLIENT_SECRET',
+  '*.GENESYS_CLIENT_SECRET',
+  'INGRESS_API_KEYS',
+  '*.INGRESS_API_KEYS',
+  'ADMIN_PASSWORD',
+  '*.ADMIN_PASSWORD',
 ];
 
 /** Options of createLogger. */

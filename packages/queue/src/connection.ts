@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /**
  * How a connection is used decides its failure behaviour:
@@ -18,8 +18,13 @@ export interface CreateRedisOptions {
   onStatus?: (event: { status: 'down' | 'up'; error?: string; url: string }) => void;
 }
 
-/** `redis://user:pass@host:port/db` without the password, for logs and error messages. */
+/** `redis://user:pass@host:port/db` (or a `redis+cluster://` URL) without the password, for logs and error messages. */
 export function redactRedisUrl(url: string): string {
+  const cluster = /^(rediss?\+cluster:\/\/)(?:([^@/]*)@)?(.*)$/s.exec(url);
+  if (cluster) {
+    const [, scheme, auth, rest] = cluster;
+    return auth?.includes(':') ? `${scheme}${auth.split(':')[0]}:***@${rest}` : url;
+  }
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -29,21 +34,79 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
-/** Creates an ioredis connection for a role. The caller owns it and must `quit()` it. */
+/** Seed nodes and credentials of a `redis+cluster://[user:pass@]host:port,host:port` URL (`rediss+cluster://` for TLS). */
+export interface ClusterUrl {
+  nodes: { host: string; port: number }[];
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+/**
+ * Parses a Redis Cluster URL, or returns undefined for a plain `redis://` URL. WHATWG URL cannot hold several
+ * hosts, hence a parser of our own; it throws on a cluster URL without a usable node.
+ */
+export function parseClusterUrl(url: string): ClusterUrl | undefined {
+  const match = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]*)/.exec(url);
+  if (!match) return undefined;
+  const [, scheme, auth, hosts] = match;
+  const nodes = (hosts ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
+    .map((h) => {
+      const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(h);
+      if (!m) throw new Error(`REDIS_URL: cannot read cluster node "${h}" (host:port)`);
+      return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2] ?? 6379) };
+    });
+  if (nodes.length === 0) throw new Error('REDIS_URL: a redis+cluster:// URL needs at least one host:port');
+  const [user, ...rest] = auth ? auth.split(':') : [];
+  const password = rest.length ? decodeURIComponent(rest.join(':')) : undefined;
+  return {
+    nodes,
+    ...(user ? { username: decodeURIComponent(user) } : {}),
+    ...(password ? { password } : {}),
+    tls: scheme === 'rediss',
+  };
+}
+
+/**
+ * Creates an ioredis connection for a role. The caller owns it and must `quit()` it.
+ *
+ * A `redis+cluster://` URL gives an ioredis Cluster. It is typed as Redis so every caller keeps its signature:
+ * it answers the commands we and BullMQ send (BullMQ detects a cluster by `isCluster` and needs the hash-tagged
+ * prefix, `{fallback}` by default, so a queue's keys share one slot).
+ */
 export function createRedis(url: string, opts: CreateRedisOptions): Redis {
   const roleOpts: RedisOptions =
     opts.role === 'producer'
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 }
       : { enableOfflineQueue: true, maxRetriesPerRequest: null };
-  const redis = new Redis(url, {
-    ...roleOpts,
-    connectionName: opts.name,
-    // Reconnect forever, backing off to 2 s: a restarted Redis is picked up within ~2 s.
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
-    connectTimeout: 5000,
-    // Keep latency low at high rates: pipeline concurrent commands into one write.
-    enableAutoPipelining: opts.role === 'producer',
-  });
+  // Reconnect forever, backing off to 2 s: a restarted Redis is picked up within ~2 s.
+  const retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000);
+  const cluster = parseClusterUrl(url);
+  const redis = cluster
+    ? (new Cluster(cluster.nodes, {
+        redisOptions: {
+          ...roleOpts,
+          connectionName: opts.name,
+          connectTimeout: 5000,
+          ...(cluster.username ? { username: cluster.username } : {}),
+          ...(cluster.password ? { password: cluster.password } : {}),
+          ...(cluster.tls ? { tls: {} } : {}),
+        },
+        enableOfflineQueue: roleOpts.enableOfflineQueue ?? true,
+        clusterRetryStrategy: retryStrategy,
+        enableAutoPipelining: opts.role === 'producer',
+      }) as unknown as Redis)
+    : new Redis(url, {
+        ...roleOpts,
+        connectionName: opts.name,
+        retryStrategy,
+        connectTimeout: 5000,
+        // Keep latency low at high rates: pipeline concurrent commands into one write.
+        enableAutoPipelining: opts.role === 'producer',
+      });
   let down = false;
   const safeUrl = redactRedisUrl(url);
   redis.on('error', (err: NodeJS.ErrnoException) => {
@@ -69,13 +132,21 @@ export class RedisUnavailableError extends Error {
  * line ("start one, or set REDIS_URL") instead of a stack trace per reconnect attempt.
  */
 export async function assertRedisReachable(url: string, timeoutMs = 3000): Promise<void> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: timeoutMs,
-  });
+  const cluster = parseClusterUrl(url);
+  const probeOpts = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: timeoutMs };
+  const redis = cluster
+    ? (new Cluster(cluster.nodes, {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        clusterRetryStrategy: () => null,
+        redisOptions: {
+          ...probeOpts,
+          ...(cluster.username ? { username: cluster.username } : {}),
+          ...(cluster.password ? { password: cluster.password } : {}),
+          ...(cluster.tls ? { tls: {} } : {}),
+        },
+      }) as unknown as Redis)
+    : new Redis(url, { ...probeOpts, retryStrategy: () => null });
   let lastError = '';
   redis.on('error', (err: NodeJS.ErrnoException) => {
     lastError = err.code ?? err.message;

@@ -10,3 +10,9 @@ export { RedisPacer } from './pacer.js';
 export type { PacerOptions, Admission, SendPermit } from './pacer.js';
 export { ConversationClaims } from './claims.js';
 export type { ClaimResult } from './claims.js';
+/** Seed nodes of a `redis+cluster://` REDIS_URL. */
+export { parseClusterUrl } from './connection.js';
+export type { ClusterUrl } from './connection.js';
+/** Queue-wide numbers for the metrics gauges. */
+export { queueStatsSource } from './stats.js';
+export type { QueueStats } from './stats.js';

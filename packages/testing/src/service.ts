@@ -26,7 +26,8 @@ export interface ServiceProcess {
 /** Starts `apps/<entry>` (a main.ts) under tsx with `env` added to this process's environment. */
 export function startService(name: string, entry: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ['--import', tsx, path.join(REPO_ROOT, entry)], {
-    env: { ...process.env, LOG_PRETTY: 'false', ...env },
+    // WORKER_HTTP_PORT=0: parallel test workers must not fight over the default ops port (9091); tests that want it pass one.
+    env: { ...process.env, LOG_PRETTY: 'false', WORKER_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
