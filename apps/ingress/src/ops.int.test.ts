@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { UnrecoverableError, Worker, type Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { defaultQueueRouter, formatFailure, type FallbackJobData, type FallbackResult } from '@fallback/core';
+import { createLogger, createMetricsRegistry } from '@fallback/observability';
+import { FALLBACK_QUEUE, FallbackProducer, createRedis, openFallbackQueue } from '@fallback/queue';
+import { deleteByPrefix, uniquePrefix, waitFor } from '@fallback/testing';
+import { buildApp } from './app.js';
+import { ADMIN_PREFIX, ADMIN_SECURITY_HEADERS, registerAdmin } from './admin.js';
+import { registerMetrics } from './metrics.js';
+
+const API_KEY = 'ops-test-key-0123456789';
+const PASSWORD = 'ops-test-password-42';
+const QUEUE_ID = '6f4c2a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b';
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const ADMIN = { authorization: basic('ops', PASSWORD) };
+
+/** A real ingress app (not listening) on the test Redis, with the ops plugins as main.ts registers them. */
+async function ingress(redis: Redis, queue: Queue<FallbackJobData, FallbackResult>, prefix: string, mode: 'off' | 'read-only' | 'operate') {
+  const app = await buildApp({
+    config: { apiKeys: [API_KEY], bodyLimit: 65_536, deadline: { defaultTtlMs: 120_000, maxTtlMs: 600_000 }, trustProxy: false },
+    producer: new FallbackProducer({ queue, redis, prefix, policy: { attempts: 3, retentionSec: 3600, failedRetentionSec: 3600 }, dedupeTtlSec: 600 }),
+    queue,
+    router: defaultQueueRouter(QUEUE_ID),
+    logger: createLogger({ name: 'ingress-test', level: 'silent' }),
+  });
+  await registerMetrics(app, { queue, registry: createMetricsRegistry({ defaultMetrics: false }) });
+  await registerAdmin(app, { queue, admin: { mode, username: 'ops', password: PASSWORD } });
+  return app;
+}
+
+describe('ingress operations surface', () => {
+  let redis: Redis;
+  let queue: Queue<FallbackJobData, FallbackResult>;
+  let prefix: string;
+  const apps: FastifyInstance[] = [];
+  const post = (app: FastifyInstance, body: unknown, key = API_KEY) =>
+    app.inject({ method: 'POST', url: '/v1/fallbacks', headers: { authorization: `Bearer ${key}` }, payload: body as object });
+
+  beforeAll(async () => {
+    redis = createRedis(inject('redisUrl'), { role: 'producer', name: 'ops-test' });
+    // A producer connection has no offline queue (503 fast when Redis is down): wait until it is up.
+    await waitFor(() => redis.status === 'ready', { what: 'the Redis connection' });
+    prefix = uniquePrefix('ingress-ops');
+    queue = openFallbackQueue(redis, prefix);
+  });
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+    await queue?.close();
+    await deleteByPrefix(redis, prefix);
+    await redis?.quit();
+  });
+
+  it('counts ingest answers by status and code, and reports queue depth and the oldest waiting job', async () => {
+    const app = await ingress(redis, queue, prefix, 'off');
+    apps.push(app);
+    const event = { eventId: 'm-1', conversationId: randomUUID() };
+    expect((await post(app, event)).statusCode).toBe(202);
+    expect((await post(app, event)).statusCode).toBe(200);
+    expect((await post(app, { eventId: 'm-2', conversationId: randomUUID() }, 'wrong-key-0123456789')).statusCode).toBe(401);
+    expect((await post(app, { conversationId: '{{context.genesys.conversationId}}' })).statusCode).toBe(400);
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = res.body;
+    expect(text).toContain('fallback_ingest_requests_total{status="202",code="accepted"} 1');
+    expect(text).toContain('fallback_ingest_requests_total{status="200",code="duplicate"} 1');
+    expect(text).toContain('fallback_ingest_requests_total{status="401",code="unauthorized"} 1');
+    expect(text).toContain('fallback_ingest_requests_total{status="400",code="invalid_payload"} 1');
+    expect(text).toContain('fallback_ingest_duration_seconds_count{status="202"} 1');
+    expect(text).toContain('fallback_queue_jobs{state="waiting"} 1');
+    const oldest = Number(/^fallback_queue_oldest_waiting_seconds (\S+)$/m.exec(text)?.[1]);
+    expect(oldest).toBeGreaterThan(0);
+    expect(oldest).toBeLessThan(60);
+  });
+
+  it('keeps the dashboard off by default: the path does not exist', async () => {
+    const app = await ingress(redis, queue, prefix, 'off');
+    apps.push(app);
+    expect((await app.inject({ method: 'GET', url: ADMIN_PREFIX, headers: ADMIN })).statusCode).toBe(404);
+  });
+
+  it('asks for credentials, refuses wrong ones in constant time, and sets security headers', async () => {
+    const app = await ingress(redis, queue, prefix, 'read-only');
+    apps.push(app);
+    const none = await app.inject({ method: 'GET', url: ADMIN_PREFIX });
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toMatch(/^Basic realm=/);
+    expect((await app.inject({ method: 'GET', url: `${ADMIN_PREFIX}/api/queues`, headers: { authorization: basic('ops', 'wrong-password-42') } })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: ADMIN_PREFIX, headers: { authorization: `Bearer ${API_KEY}` } })).statusCode).toBe(401);
+    const page = await app.inject({ method: 'GET', url: ADMIN_PREFIX, headers: ADMIN });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    for (const [name, value] of Object.entries(ADMIN_SECURITY_HEADERS)) expect(page.headers[name.toLowerCase()]).toBe(value);
+    // The rest of the app is untouched by the dashboard's headers.
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).headers['content-security-policy']).toBeUndefined();
+  });
+
+  describe('with a dead-lettered job', () => {
+    let jobId: string;
+    const conversationId = randomUUID();
+    beforeAll(async () => {
+      const app = await ingress(redis, queue, prefix, 'off');
+      apps.push(app);
+      const res = await post(app, { eventId: 'dead-1', conversationId });
+      jobId = res.json().id;
+      // A real BullMQ worker fails it for good the way the processor does: the reason code first.
+      const worker = new Worker<FallbackJobData>(
+        FALLBACK_QUEUE,
+        async (job) => {
+          throw new UnrecoverableError(formatFailure('genesys.rejected', 'POST … → 400 conversations.error.queue.not.found (inin-correlation-id 7d0c…)'));
+        },
+        { connection: redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true }), prefix, autorun: true },
+      );
+      await waitFor(async () => (await queue.getJobState(jobId)) === 'failed', { what: 'the job to fail' });
+      await worker.close();
+      await worker.disconnect();
+    });
+
+    it('read-only: shows the failure with its reason code, refuses every change', async () => {
+      const app = await ingress(redis, queue, prefix, 'read-only');
+      apps.push(app);
+      const list = await app.inject({ method: 'GET', url: `${ADMIN_PREFIX}/api/queues?activeQueue=${FALLBACK_QUEUE}&status=failed&page=1`, headers: ADMIN });
+      expect(list.statusCode).toBe(200);
+      const q = list.json().queues.find((x: { name: string }) => x.name === FALLBACK_QUEUE);
+      expect(q.readOnlyMode).toBe(true);
+      const job = q.jobs.find((j: { id: string }) => j.id === jobId);
+      expect(job.name).toBe(`transfer · genesys.rejected · ${conversationId}`);
+      expect(job.failedReason).toMatch(/^genesys\.rejected: .*inin-correlation-id/);
+      const retry = await app.inject({ method: 'PUT', url: `${ADMIN_PREFIX}/api/queues/${FALLBACK_QUEUE}/${jobId}/retry`, headers: ADMIN });
+      expect(retry.statusCode).toBe(403);
+      expect(await queue.getJobState(jobId)).toBe('failed');
+    });
+
+    it('operate: retries the failed job, but never empties, obliterates or adds', async () => {
+      const app = await ingress(redis, queue, prefix, 'operate');
+      apps.push(app);
+      for (const [method, url] of [
+        ['PUT', `/api/queues/${FALLBACK_QUEUE}/obliterate`],
+        ['PUT', `/api/queues/${FALLBACK_QUEUE}/empty`],
+        ['POST', `/api/queues/${FALLBACK_QUEUE}/add`],
+        ['PUT', `/api/queues/${FALLBACK_QUEUE}/rate-limit/release`],
+        ['PATCH', `/api/queues/${FALLBACK_QUEUE}/${jobId}/update-data`],
+      ] as const) {
+        const res = await app.inject({ method, url: `${ADMIN_PREFIX}${url}`, headers: ADMIN, payload: {} });
+        expect(res.statusCode, `${method} ${url}`).toBe(403);
+      }
+      const retry = await app.inject({ method: 'PUT', url: `${ADMIN_PREFIX}/api/queues/${FALLBACK_QUEUE}/${jobId}/retry`, headers: ADMIN });
+      expect(retry.statusCode).toBe(204);
+      expect(await queue.getJobState(jobId)).toBe('waiting');
+    });
+  });
+});
