@@ -111,7 +111,7 @@ export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
   });
   worker.on('failed', (job: Job<FallbackJobData> | undefined, err) => {
     if (!job) return;
-    logger.debug({ jobId: job.id, attemptsMade: job.attemptsMade, reason: err.message }, 'attempt failed');
+    logger.debug({ jobId: job.id, conversationId: job.data?.conversationId, attemptsMade: job.attemptsMade, reason: err.message }, 'attempt failed');
   });
 
   return {
