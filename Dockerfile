@@ -1,5 +1,10 @@
 # syntax=docker/dockerfile:1
-# One image for every process (ingress, worker, genesys-sim); the command picks which.
+# One image for every process (ingress, worker, genesys-sim); the compose `command` picks which.
+# TypeScript runs as is under tsx (a root runtime dependency): there is no build step to get wrong.
+
+# 1. Production dependencies only. Just the manifests first, so a source change does not reinstall.
+#    Every workspace package's package.json must be listed (pnpm refuses a lockfile that does not match the
+#    workspace); packages/observability/src/deploy.test.ts fails when one is missing.
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 RUN npm install -g pnpm@10.34.9
@@ -20,6 +25,7 @@ COPY bench/package.json bench/
 COPY tests/package.json tests/
 RUN pnpm install --frozen-lockfile --prod
 
+# 2. Runtime: dependencies + sources, owned by root and read-only to the app, which runs as `node` (uid 1000).
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
@@ -28,5 +34,6 @@ COPY tsconfig.base.json tsconfig.json ./
 COPY apps apps
 COPY packages packages
 USER node
-EXPOSE 8080 8090
+# ingress, simulator, worker ops (/healthz, /readyz, /metrics)
+EXPOSE 8080 8090 9091
 CMD ["node", "--import", "tsx", "apps/ingress/src/main.ts"]

@@ -82,7 +82,7 @@ describe.skipIf(unavailable)('scale-out on a Redis Cluster (3 local nodes)', () 
     expect(repeats.every((a) => a.status === 200 || a.status === 202)).toBe(true);
 
     await waitFor(() => sim.transfers().length >= N || undefined, { timeoutMs: 30_000, what: `${N} transfers` });
-    const ids = (await Promise.all(answers.map((a) => a.json()))).map((b: { id: string }) => b.id);
+    const ids = (await Promise.all(answers.map(async (a) => ((await a.json()) as { id: string }).id)));
     await waitFor(
       async () => {
         const states = await Promise.all(

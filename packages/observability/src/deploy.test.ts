@@ -1,0 +1,185 @@
+/**
+ * The deploy artifacts are code too: docker-compose.yml against the Compose Specification's JSON schema (the
+ * copy dclint ships), the Dockerfile's shape, Prometheus' scrape targets, and every PromQL expression of the
+ * alerts and the Grafana dashboard parsed and checked against the metric catalog. No Docker engine needed.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parser } from '@prometheus-io/lezer-promql';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { envVarNames } from '@fallback/config';
+import { METRIC_NAMES } from './metrics.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const read = (p: string) => readFileSync(path.join(ROOT, p), 'utf8');
+const yamlOf = (p: string) => parse(read(p), { merge: true }) as any;
+
+let validateCompose: ValidateFunction | undefined;
+/** Validates a compose document against the Compose Specification schema. */
+function composeErrors(doc: unknown): string[] {
+  if (!validateCompose) {
+    const pkg = createRequire(import.meta.url).resolve('dclint/package.json');
+    const schema = JSON.parse(readFileSync(path.join(path.dirname(pkg), 'schemas/compose.schema.json'), 'utf8'));
+    // Draft-07, named by an https URL Ajv does not register under; Ajv's default draft is draft-07.
+    delete schema.$schema;
+    validateCompose = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+  }
+  return validateCompose(doc) ? [] : (validateCompose.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
+describe('docker-compose.yml', () => {
+  const compose = yamlOf('docker-compose.yml');
+  const services = compose.services as Record<string, any>;
+
+  it('is valid against the Compose Specification, and so is the live override', () => {
+    expect(composeErrors(compose)).toEqual([]);
+    expect(composeErrors(yamlOf('deploy/compose.live.yml'))).toEqual([]);
+  });
+
+  it('the validator does catch a broken file', () => {
+    const broken = structuredClone(compose);
+    broken.services.worker.deploy.replicas = [2]; // strings are allowed (interpolation), a list is not
+    broken.services.redis.healtcheck = {}; // typo of healthcheck
+    const errors = composeErrors(broken);
+    expect(errors.some((e) => e.includes('/services/worker/deploy/replicas'))).toBe(true);
+    expect(errors.some((e) => e.includes('healtcheck'))).toBe(true);
+  });
+
+  it('runs the demo without credentials: Redis with AOF and noeviction, ingress, two workers, the simulator', () => {
+    expect(services['redis'].command.join(' ')).toMatch(/--appendonly yes .*--maxmemory-policy noeviction/);
+    expect(services['worker'].deploy.replicas).toBe(2);
+    for (const name of ['redis', 'ingress', 'worker', 'genesys-sim']) expect(services[name].profiles, name).toBeUndefined();
+    expect(services['worker'].environment.GENESYS_API_URL).toContain('http://genesys-sim:8090');
+    expect(services['worker'].environment.WORKER_HTTP_PORT).toBe('9091');
+    expect(services['ingress'].environment.ADMIN_PASSWORD).toMatch(/:-.{12,}\}$/);
+    for (const name of ['ingress', 'worker', 'genesys-sim']) expect(services[name].healthcheck?.test, name).toBeDefined();
+  });
+
+  it('puts Prometheus and Grafana in the observability profile with the files they need', () => {
+    for (const name of ['prometheus', 'grafana']) {
+      expect(services[name].profiles).toEqual(['observability']);
+      for (const volume of services[name].volumes as string[]) {
+        const source = volume.split(':')[0]!;
+        if (source.startsWith('./')) expect(existsSync(path.join(ROOT, source)), source).toBe(true);
+      }
+    }
+  });
+
+  it('sets only environment variables the processes read', () => {
+    const names = envVarNames();
+    const known: Record<string, string[]> = { ingress: names.ingress, worker: names.worker, 'genesys-sim': names.sim };
+    for (const file of ['docker-compose.yml', 'deploy/compose.live.yml']) {
+      const doc = yamlOf(file);
+      for (const [service, vars] of Object.entries(known))
+        for (const key of Object.keys(doc.services[service]?.environment ?? {})) expect(vars, `${file}: ${service} ${key}`).toContain(key);
+    }
+  });
+
+  it('the live override turns the simulator off and demands real credentials', () => {
+    const live = yamlOf('deploy/compose.live.yml');
+    expect(live.services['genesys-sim'].profiles).toEqual(['demo']);
+    expect(services['worker'].depends_on['genesys-sim'].required).toBe(false);
+    for (const v of ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'GENESYS_REGION']) expect(live.services.worker.environment[v]).toMatch(/^\$\{\w+:\?/);
+    expect(live.services.ingress.environment.INGRESS_API_KEYS).toMatch(/^\$\{\w+:\?/);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+
+  it('is multi-stage and runs as a non-root user', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const user = /^USER\s+(\S+)/m.exec(stages.at(-1)!)?.[1];
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+  });
+
+  it('copies the manifest of every workspace package before installing (or the frozen install fails)', () => {
+    const patterns = (parse(read('pnpm-workspace.yaml')) as { packages: string[] }).packages;
+    const manifests: string[] = [];
+    for (const pattern of patterns) {
+      const base = pattern.replace(/\/\*$/, '');
+      const dirs = pattern.endsWith('/*') ? readdir(base).map((d) => `${base}/${d}`) : [base];
+      for (const d of dirs) if (existsSync(path.join(ROOT, d, 'package.json'))) manifests.push(`${d}/package.json`);
+    }
+    expect(manifests.length).toBeGreaterThan(10);
+    for (const m of manifests) expect(stages[0], m).toContain(`COPY ${m} `);
+  });
+});
+
+function readdir(dir: string): string[] {
+  return readdirSync(path.join(ROOT, dir));
+}
+
+/** Syntax errors lezer-promql finds in an expression (Grafana's $__ variables replaced by a duration first). */
+function promqlErrors(expr: string): string[] {
+  const text = expr.replace(/\$__(rate_interval|interval|range)/g, '5m');
+  const errors: string[] = [];
+  parser.parse(text).iterate({
+    enter: (node) => {
+      if (node.type.isError) errors.push(`at ${node.from}: "${text.slice(Math.max(0, node.from - 10), node.to + 10)}"`);
+    },
+  });
+  return errors;
+}
+
+const HISTOGRAMS: string[] = [METRIC_NAMES.ingestDuration, METRIC_NAMES.webhookToTransfer, METRIC_NAMES.genesysDuration];
+const CATALOG = new Set<string>([...Object.values(METRIC_NAMES), ...HISTOGRAMS.flatMap((h) => ['_bucket', '_sum', '_count'].map((s) => h + s))]);
+const fallbackNames = (expr: string) => [...expr.matchAll(/\bfallback_[a-z_]+\b/g)].map((m) => m[0]);
+
+describe('PromQL in alerts and the dashboard', () => {
+  const alerts = yamlOf('deploy/prometheus/alerts.yml').groups.flatMap((g: any) => g.rules) as { alert: string; expr: string }[];
+  const dashboard = JSON.parse(read('deploy/grafana/dashboards/fallback.json'));
+  const panelExprs = (dashboard.panels as any[]).flatMap((p) => (p.targets as any[]).map((t) => ({ title: p.title as string, expr: t.expr as string })));
+
+  it('the parser does catch a broken expression', () => {
+    expect(promqlErrors('sum(rate(fallback_jobs_total[5m])')).not.toEqual([]);
+    expect(promqlErrors('sum by (reason) (increase(fallback_jobs_total{outcome="failed"}[10m])) > 0')).toEqual([]);
+  });
+
+  it('every alert parses and uses only catalog metrics', () => {
+    expect(alerts.length).toBeGreaterThanOrEqual(8);
+    for (const a of alerts) {
+      expect(promqlErrors(a.expr), a.alert).toEqual([]);
+      for (const name of fallbackNames(a.expr)) expect(CATALOG.has(name), `${a.alert}: ${name}`).toBe(true);
+    }
+  });
+
+  it('every dashboard query parses and uses only catalog metrics, and the dashboard shows every metric', () => {
+    const used = new Set<string>();
+    for (const { title, expr } of panelExprs) {
+      expect(promqlErrors(expr), title).toEqual([]);
+      for (const name of fallbackNames(expr)) {
+        expect(CATALOG.has(name), `${title}: ${name}`).toBe(true);
+        used.add(name.replace(/_(bucket|sum|count)$/, ''));
+      }
+    }
+    const shownOnlyAsAlert = new Set<string>([METRIC_NAMES.collectErrors]);
+    for (const name of Object.values(METRIC_NAMES)) if (!shownOnlyAsAlert.has(name)) expect(used.has(name), name).toBe(true);
+  });
+
+  it('panels use the provisioned Prometheus data source', () => {
+    const uid = yamlOf('deploy/grafana/provisioning/datasources/prometheus.yml').datasources[0].uid;
+    for (const p of dashboard.panels as any[]) expect(p.datasource.uid, p.title).toBe(uid);
+    const provider = yamlOf('deploy/grafana/provisioning/dashboards/fallback.yml').providers[0];
+    const compose = yamlOf('docker-compose.yml');
+    expect(compose.services.grafana.volumes).toContain(`./deploy/grafana/dashboards:${provider.options.path}:ro`);
+  });
+});
+
+describe('Prometheus scrape config', () => {
+  it('scrapes the ingress and every worker replica on the ports compose gives them, with the alert rules loaded', () => {
+    const prom = yamlOf('deploy/prometheus/prometheus.yml');
+    const compose = yamlOf('docker-compose.yml');
+    const jobs = Object.fromEntries((prom.scrape_configs as any[]).map((j) => [j.job_name, j]));
+    expect(jobs['ingress'].static_configs[0].targets).toEqual([`ingress:${compose.services.ingress.environment.INGRESS_PORT}`]);
+    expect(jobs['worker'].dns_sd_configs[0]).toMatchObject({ names: ['worker'], type: 'A', port: Number(compose.services.worker.environment.WORKER_HTTP_PORT) });
+    const mount = (compose.services.prometheus.volumes as string[]).find((v) => v.startsWith('./deploy/prometheus:'))!.split(':')[1]!;
+    expect(prom.rule_files).toEqual([`${mount}/alerts.yml`]);
+  });
+});
