@@ -183,3 +183,11 @@ describe('Prometheus scrape config', () => {
     expect(prom.rule_files).toEqual([`${mount}/alerts.yml`]);
   });
 });
+
+describe('README', () => {
+  it('documents every metric and every alert', () => {
+    const readme = read('README.md');
+    for (const name of Object.values(METRIC_NAMES)) expect(readme, name).toContain(`\`${name}\``);
+    for (const g of yamlOf('deploy/prometheus/alerts.yml').groups) for (const r of g.rules) expect(readme, r.alert).toContain(`\`${r.alert}\``);
+  });
+});
