@@ -1,6 +1,7 @@
 import { inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { SEED, createSimulator, type Simulator, type SimulatorOptions } from '@fallback/genesys-sim';
+import { createRedis } from '@fallback/queue';
 import { deleteByPrefix, freePort, startService, uniquePrefix, waitFor, type ServiceProcess } from '@fallback/testing';
 
 /** The API key every e2e stack accepts. */
@@ -77,7 +78,8 @@ export async function startStack(
   await Promise.all([...ingresses.map((i) => i.waitForLine(/ingress listening/)), ...Array.from({ length: opts.workers ?? 1 }, () => addWorker())]);
   const ingressUrl = ingressUrls[0]!;
   let nextIngress = 0;
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  // createRedis understands redis+cluster:// URLs too (the Redis Cluster test runs a stack on one).
+  const redis = createRedis(redisUrl, { role: 'worker', name: 'e2e-harness' });
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const base = ingressUrls[nextIngress++ % ingressUrls.length];
     const res = await fetch(`${base}${path}`, {

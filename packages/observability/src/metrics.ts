@@ -114,57 +114,35 @@ export function failedOutcome(failedReason: string | undefined): JobOutcome {
 /** Worker metrics on `registry`. */
 export function workerMetrics(registry: Registry): WorkerMetrics {
   const registers = [registry];
-  const jobs = new Counter({
-    name: METRIC_NAMES.jobs,
-    help: 'Fallback jobs that reached a final state: transferred, expired (deadline passed) or failed (dead-lettered), with the reason code.',
-    labelNames: ['outcome', 'reason'] as const,
-    registers,
-  });
-  const retries = new Counter({
-    name: METRIC_NAMES.jobRetries,
-    help: 'Failed attempts that BullMQ will retry with backoff (transient Genesys errors). 429s are not retries: they pause the queue.',
-    registers,
-  });
-  const stalls = new Counter({
-    name: METRIC_NAMES.jobStalls,
-    help: 'Jobs found with an expired lock (their worker died or froze) and run again.',
-    registers,
-  });
-  const latency = new Histogram({
-    name: METRIC_NAMES.webhookToTransfer,
-    help: 'Time from the failure event reaching the ingress to the transfer being confirmed in Genesys (the caller on hold).',
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120],
-    registers,
-  });
-  const requests = new Counter({
-    name: METRIC_NAMES.genesysRequests,
-    help: 'Genesys Cloud API requests by endpoint, method and HTTP status (0: no answer).',
-    labelNames: ['endpoint', 'method', 'status'] as const,
-    registers,
-  });
-  const duration = new Histogram({
-    name: METRIC_NAMES.genesysDuration,
-    help: 'Duration of Genesys Cloud API requests.',
-    labelNames: ['endpoint'] as const,
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers,
-  });
-  const rateLimited = new Counter({
-    name: METRIC_NAMES.genesysRateLimited,
-    help: 'Genesys answers 429 (rate limited), by endpoint.',
-    labelNames: ['endpoint'] as const,
-    registers,
-  });
-  const early = new Counter({
-    name: METRIC_NAMES.genesysEarly,
-    help: 'Genesys API requests sent before a Retry-After this process was given had elapsed. Must stay 0.',
-    registers,
-  });
-  const refreshes = new Counter({
-    name: METRIC_NAMES.tokenRefreshes,
-    help: 'OAuth tokens obtained from Genesys (client credentials).',
-    registers,
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(name: string, help: string, buckets: number[], labelNames: readonly L[] = []) =>
+    new Histogram<L>({ name, help, buckets, labelNames, registers });
+
+  const jobs = counter(
+    METRIC_NAMES.jobs,
+    'Fallback jobs that reached a final state: transferred, expired (deadline passed) or failed (dead-lettered), with the reason code.',
+    ['outcome', 'reason'],
+  );
+  const retries = counter(
+    METRIC_NAMES.jobRetries,
+    'Failed attempts that BullMQ will retry with backoff (transient Genesys errors). 429s are not retries: they pause the queue.',
+  );
+  const stalls = counter(METRIC_NAMES.jobStalls, 'Jobs found with an expired lock (their worker died or froze) and run again.');
+  const latency = histogram(
+    METRIC_NAMES.webhookToTransfer,
+    'Time from the failure event reaching the ingress to the transfer being confirmed in Genesys (the caller on hold).',
+    [0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120],
+  );
+  const requests = counter(METRIC_NAMES.genesysRequests, 'Genesys Cloud API requests by endpoint, method and HTTP status (0: no answer).', [
+    'endpoint',
+    'method',
+    'status',
+  ]);
+  const duration = histogram(METRIC_NAMES.genesysDuration, 'Duration of Genesys Cloud API requests.', [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ['endpoint']);
+  const rateLimited = counter(METRIC_NAMES.genesysRateLimited, 'Genesys answers 429 (rate limited), by endpoint.', ['endpoint']);
+  const early = counter(METRIC_NAMES.genesysEarly, 'Genesys API requests sent before a Retry-After this process was given had elapsed. Must stay 0.');
+  const refreshes = counter(METRIC_NAMES.tokenRefreshes, 'OAuth tokens obtained from Genesys (client credentials).');
   // Series that alerts compare against must exist from the start: an absent series never fires `> 0`.
   early.inc(0);
   retries.inc(0);

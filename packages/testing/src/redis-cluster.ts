@@ -68,6 +68,8 @@ export async function startRedisCluster(nodes = 3): Promise<PrivateRedisCluster>
       ], { stdio: 'ignore' }));
     }
     const clients = ports.map((port) => new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 }));
+    // Refused connections are expected until each node listens.
+    for (const c of clients) c.on('error', () => undefined);
     try {
       for (const c of clients) await waitFor(async () => (await c.ping().catch(() => undefined)) === 'PONG', { timeoutMs: 10_000, what: 'a cluster node' });
       await run(cli, ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
