@@ -21,7 +21,7 @@ describe.skipIf(unavailable)('the dashboard in a real browser (Debian Chromium)'
     const res = await stack.post({ eventId: 'dash-1', failureType: 'FLOW_ERROR', conversationId: conv.id });
     expect(res.status).toBe(202);
     const final = await waitForFinal(stack, res.body.id);
-    expect(final.status).toBe('failed');
+    expect(final, JSON.stringify(final)).toMatchObject({ status: 'failed', reason: 'genesys.rejected' });
     failed = { id: res.body.id, reason: final.reason, detail: final.detail, conversationId: conv.id };
   });
   afterAll(async () => {

@@ -16,6 +16,7 @@ describe('metrics and logs after an integration run', () => {
   let ingress: Sample[];
   let worker: Sample[];
   const outcomes: Record<string, number> = {};
+  const details: string[] = [];
 
   beforeAll(async () => {
     stack = await startStack({
@@ -48,6 +49,7 @@ describe('metrics and logs after an integration run', () => {
       expect(res.status, c.name).toBe(202);
       const final = await waitForFinal(stack, res.body.id);
       const key = final.status === 'failed' ? `failed:${final.reason}` : final.status;
+      details.push(`${c.name}: ${JSON.stringify(final)}`);
       outcomes[key] = (outcomes[key] ?? 0) + 1;
       stack.sim.clearFaults();
     }
@@ -69,7 +71,7 @@ describe('metrics and logs after an integration run', () => {
   });
 
   it('the run went as scripted', () => {
-    expect(outcomes).toEqual({ transferred: 7, 'failed:genesys.rejected': 1, 'failed:call.ended': 1 });
+    expect(outcomes, details.join('\n')).toEqual({ transferred: 7, 'failed:genesys.rejected': 1, 'failed:call.ended': 1 });
   });
 
   it('worker: outcomes, latency and Genesys traffic match the simulator ledger', () => {

@@ -53,8 +53,12 @@ export async function getFallbackStatus(
   queue: Queue<FallbackJobData, FallbackResult>,
   id: string,
 ): Promise<FallbackStatusView | undefined> {
+  // State first, then the job. The other order races the worker's move: the state read after the move says
+  // `failed` while the hash read before it has no failedReason yet (a final status with reason "unknown").
+  // This order at worst pairs the final hash with the state just before it, which the next poll corrects.
+  const state = await queue.getJobState(id);
+  if (state === 'unknown') return undefined;
   const job = await queue.getJob(id);
   if (!job) return undefined;
-  const state = await job.getState();
   return statusViewOf(job as Job<FallbackJobData, FallbackResult>, state);
 }
