@@ -137,3 +137,15 @@ describe('RedisPacer sends', () => {
     await waitFor(async () => (await pacer.beginSend('c1', 'next', 5000)).ok || undefined, { timeoutMs: 2000, what: 'the hold to lapse' });
   });
 });
+
+describe('RedisPacer at the default budget (290/min, burst 5)', () => {
+  it('books, blocks and serialises without Redis refusing a fractional interval', async () => {
+    const pacer = new RedisPacer(redis, fresh('default'), { requestsPerMinute: 290, burst: 5 });
+    for (let i = 0; i < 6; i += 1) expect((await pacer.acquire(['c1'], 60_000)).booked).toBe(true);
+    expect(await pacer.block('c1', 1500)).toBeGreaterThan(1400);
+    expect((await pacer.beginSend('c1', 'x', 5000)).ok).toBe(false);
+    const next = await pacer.acquire(['c1'], 60_000);
+    expect(next.booked).toBe(true);
+    expect(next.waitMs).toBeGreaterThan(1400);
+  });
+});

@@ -49,7 +49,7 @@ if untilMs > current then
   redis.call('SET', KEYS[2], untilMs, 'PX', tonumber(ARGV[1]) + 1000)
   local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
   local resume = untilMs + tonumber(ARGV[2])
-  if tat < resume then redis.call('SET', KEYS[1], resume, 'PX', tonumber(ARGV[1]) + tonumber(ARGV[2]) + 60000) end
+  if tat < resume then redis.call('SET', KEYS[1], resume, 'PX', math.ceil(tonumber(ARGV[1]) + tonumber(ARGV[2]) + 60000)) end
 end
 return math.max(untilMs, current) - now
 `;
@@ -130,7 +130,9 @@ export class RedisPacer {
       redis.defineCommand('fallbackPacerEndSend', { numberOfKeys: 1, lua: END_SEND });
     }
     this.redis = redis as unknown as PacerRedis;
-    this.intervalMs = opts.requestsPerMinute > 0 ? 60_000 / opts.requestsPerMinute : 0;
+    // Whole milliseconds: Redis PX takes integers, and 60000/290 is not one. Rounding the interval up keeps the
+    // budget a ceiling (290/min becomes one request per 207 ms: 289.9/min).
+    this.intervalMs = opts.requestsPerMinute > 0 ? Math.ceil(60_000 / opts.requestsPerMinute) : 0;
     this.toleranceMs = this.intervalMs * Math.max(0, opts.burst - 1);
   }
 
