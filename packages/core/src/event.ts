@@ -37,7 +37,22 @@ export interface RoutingHint {
   userId?: string;
 }
 
-/** A validated failure event, as the ingress hands it to routing and job building. */
+/** Where a Cognigy flow keeps the Genesys ids (cognigy.md: "copy the conversationId into context.genesys"). */
+export interface CognigyContext {
+  genesys?: { conversationId?: string; participantId?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/**
+ * The body as posted: generic (ids at the top level) or Cognigy-shaped (ids in `context.genesys`, e.g. a flow
+ * sending its whole `{{context}}`). normalizeEvent turns either into a FailureEvent.
+ */
+export interface FailureEventBody extends Omit<FailureEvent, 'conversationId'> {
+  conversationId?: string;
+  context?: CognigyContext;
+}
+
+/** A validated, normalized failure event, as the ingress hands it to routing and job building. */
 export interface FailureEvent {
   conversationId: string;
   eventId?: string;
@@ -64,7 +79,12 @@ export const failureEventSchema = {
   description: 'A voice bot failed mid-call; move the live Genesys Cloud conversation to its fallback.',
   type: 'object',
   additionalProperties: false,
-  required: ['conversationId'],
+  // The conversation id is required, either at the top level or where a Cognigy flow keeps it. The top-level
+  // branch comes first so a body with neither is told about `/conversationId`.
+  anyOf: [
+    { required: ['conversationId'] },
+    { required: ['context'], properties: { context: { required: ['genesys'], properties: { genesys: { required: ['conversationId'] } } } } },
+  ],
   properties: {
     conversationId: { type: 'string', pattern: UUID_PATTERN, description: 'Genesys Cloud conversation id (x-inin-cnv).' },
     eventId: { ...shortText(200), description: 'Sender-unique id of this failure; repeats are deduplicated on it.' },
@@ -112,7 +132,50 @@ export const failureEventSchema = {
       additionalProperties: false,
       properties: { sessionId: shortText(200), userId: shortText(200), inputId: shortText(200) },
     },
+    context: {
+      type: 'object',
+      description:
+        "Cognigy's context (or part of it). Only context.genesys.conversationId and participantId are read, used when the " +
+        'top-level fields are absent; every other key is ignored and never stored.',
+      properties: {
+        genesys: {
+          type: 'object',
+          properties: {
+            conversationId: { type: 'string', pattern: UUID_PATTERN },
+            participantId: { type: 'string', pattern: UUID_PATTERN },
+          },
+        },
+      },
+    },
     deadline: { type: 'string', format: 'date-time', maxLength: 64 },
     ttlSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
   },
 } as const;
+
+/** Why a schema-valid body still cannot be an event: the field (JSON pointer) and what is wrong. */
+export interface EventProblem {
+  field: string;
+  message: string;
+}
+
+const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Turns a schema-valid body into a FailureEvent: ids from `context.genesys` fill in absent top-level ones, and
+ * the two places must agree when both are given (a flow that copied the wrong variable must not move another
+ * caller's call). `context` itself is dropped: it may hold anything, and nothing of it is stored.
+ */
+export function normalizeEvent(body: FailureEventBody): { event: FailureEvent } | { problem: EventProblem } {
+  const { context, ...rest } = body;
+  const genesys = context?.genesys;
+  const conversationId = rest.conversationId ?? genesys?.conversationId;
+  if (conversationId === undefined) return { problem: { field: '/conversationId', message: '/conversationId is required (or context.genesys.conversationId)' } };
+  if (rest.conversationId !== undefined && genesys?.conversationId !== undefined && !sameId(rest.conversationId, genesys.conversationId))
+    return { problem: { field: '/context/genesys/conversationId', message: 'context.genesys.conversationId differs from conversationId' } };
+  const participantId = rest.participantId ?? genesys?.participantId;
+  if (rest.participantId !== undefined && genesys?.participantId !== undefined && !sameId(rest.participantId, genesys.participantId))
+    return { problem: { field: '/context/genesys/participantId', message: 'context.genesys.participantId differs from participantId' } };
+  const event: FailureEvent = { ...rest, conversationId };
+  if (participantId !== undefined) event.participantId = participantId;
+  return { event };
+}

@@ -1,5 +1,6 @@
-export { FAILURE_TYPES, UUID_PATTERN, failureEventSchema } from './event.js';
-export type { FailureEvent, FailureType, RoutingHint } from './event.js';
+/** The failure event: its JSON Schema, and normalization of generic and Cognigy-shaped bodies. */
+export { FAILURE_TYPES, UUID_PATTERN, failureEventSchema, normalizeEvent } from './event.js';
+export type { CognigyContext, EventProblem, FailureEvent, FailureEventBody, FailureType, RoutingHint } from './event.js';
 export { describeTarget } from './target.js';
 export type { Target, TargetKind } from './target.js';
 export { dedupeKeyOf, jobIdOf, isJobId } from './job.js';
@@ -8,8 +9,22 @@ export { computeDeadline } from './deadline.js';
 export type { DeadlinePolicy } from './deadline.js';
 export { REASONS, formatFailure, parseFailure, toPublicStatus } from './outcome.js';
 export type { ReasonCode, FallbackResult, PublicStatus } from './outcome.js';
-export { defaultQueueRouter } from './routing.js';
-export type { RouteDecision, Router } from './routing.js';
+/** Routing: pure rule matching (first match wins), time windows, allowed routing hints, the quick-start router. */
+export {
+  addressMatches,
+  decide,
+  defaultQueueRouter,
+  factsOf,
+  hintNames,
+  inWindow,
+  languageMatches,
+  localTime,
+  matchesRule,
+  normalizeAddress,
+  selectAction,
+  tableRouter,
+} from './routing.js';
+export type { LocalTime, RouteAction, RouteDecision, RouteFacts, RouteMatch, RouteRule, Router, RoutingTable, TimeWindow } from './routing.js';
 export { buildJobData } from './build-job.js';
 export { apiKeyVerifier, bearerToken } from './auth.js';
 export { basicAuthVerifier, basicCredentials } from './basic-auth.js';
