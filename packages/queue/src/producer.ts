@@ -6,7 +6,10 @@ import { FALLBACK_JOB, dedupeKey, fallbackJobOptions, type JobPolicy } from './c
 /** Result of submitting a job. */
 export interface SubmitResult {
   id: string;
-  /** False when the event was a repeat: no new job was created. */
+  /**
+   * True for exactly one request per event: the one that claimed it. False for a repeat (the job exists, or a
+   * concurrent first request is adding it; either way it exists when submit returns).
+   */
   created: boolean;
 }
 
@@ -22,32 +25,49 @@ export interface ProducerOptions {
 }
 
 /**
+ * One round trip decides new versus repeat, atomically (a script runs alone in Redis):
+ *   0: the job exists               → a repeat; nothing to write.
+ *   1: no job, marker was absent    → this request claimed the event (SET NX); it adds the job and answers 202.
+ *   2: no job, marker present       → another request claimed it and has not added the job yet (or died before
+ *                                     it could): add it too (idempotent: same job id) and answer as a repeat.
+ * Checking the job before the marker keeps a repeat recognised for as long as the job is retained, even after
+ * the marker expired.
+ */
+const CLAIM_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('SET', KEYS[2], '1', 'EX', ARGV[1], 'NX') then return 1 end
+return 2
+`;
+
+type ClaimingRedis = Redis & { fallbackClaim(jobKey: string, markerKey: string, ttlSec: number): Promise<number> };
+
+/**
  * Adds fallback jobs exactly once per dedupe key.
  *
- * `SET marker NX` decides new-versus-repeat atomically (two identical requests racing get one 202 and one 200).
- * The job id is deterministic and BullMQ's add is a no-op for an existing id, so the two steps need no
- * transaction: if a process dies between them, the sender's retry sees the marker, finds no job and adds it.
+ * N identical requests racing: the claim script lets exactly one of them see 1 (one 202); BullMQ's add is a no-op
+ * for an existing job id (one job), and every request returns only after the job exists (no 2xx for something
+ * a crash could still lose). If the claimant's add fails, it drops its marker so the sender's retry starts over.
  */
 export class FallbackProducer {
-  constructor(private readonly opts: ProducerOptions) {}
+  private readonly redis: ClaimingRedis;
+
+  constructor(private readonly opts: ProducerOptions) {
+    if (!('fallbackClaim' in opts.redis)) opts.redis.defineCommand('fallbackClaim', { numberOfKeys: 2, lua: CLAIM_SCRIPT });
+    this.redis = opts.redis as ClaimingRedis;
+  }
 
   async submit(jobId: string, data: FallbackJobData): Promise<SubmitResult> {
-    const { redis, queue, prefix, policy, dedupeTtlSec } = this.opts;
+    const { queue, prefix, policy, dedupeTtlSec } = this.opts;
     const marker = dedupeKey(prefix, jobId);
-    const fresh = (await redis.set(marker, '1', 'EX', dedupeTtlSec, 'NX')) === 'OK';
-    if (!fresh) {
-      // A repeat. The job exists unless the first attempt died between marker and add: then add it now.
-      const state = await queue.getJobState(jobId);
-      if (state !== 'unknown') return { id: jobId, created: false };
-    }
+    const claim = await this.redis.fallbackClaim(queue.toKey(jobId), marker, dedupeTtlSec);
+    if (claim === 0) return { id: jobId, created: false };
     try {
       await queue.add(FALLBACK_JOB, data, fallbackJobOptions(jobId, policy));
     } catch (err) {
       // Not acknowledged: let the sender's retry start from scratch rather than hit a marker without a job.
-      if (fresh) await redis.del(marker).catch(() => undefined);
+      if (claim === 1) await this.redis.del(marker).catch(() => undefined);
       throw err;
     }
-    // Also true after a marker without a job: that first attempt was never acknowledged, this one is.
-    return { id: jobId, created: true };
+    return { id: jobId, created: claim === 1 };
   }
 }
