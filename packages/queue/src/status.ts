@@ -1,4 +1,5 @@
-import type { Job, Queue } from 'bullmq';
+import type { EventEmitter } from 'node:events';
+import type { Job, Queue, QueueEvents } from 'bullmq';
 import { parseFailure, toPublicStatus, type FallbackJobData, type FallbackResult, type PublicStatus, type Target } from '@fallback/core';
 
 /** What GET /v1/fallbacks/:id answers. */
@@ -61,4 +62,65 @@ export async function getFallbackStatus(
   const job = await queue.getJob(id);
   if (!job) return undefined;
   return statusViewOf(job as Job<FallbackJobData, FallbackResult>, state);
+}
+
+/** True for a status that will not change any more. */
+export function isFinalStatus(status: PublicStatus): boolean {
+  return status === 'transferred' || status === 'failed' || status === 'expired';
+}
+
+/** A QueueEvents listener opened on demand, and how to close it (with the connection it was given). */
+export interface EventsHandle {
+  events: QueueEvents;
+  close(): Promise<void>;
+}
+
+/**
+ * Waits for fallbacks to finish, for `?wait=`. The QueueEvents (a blocking XREAD of every event of the queue)
+ * is opened on the first wait, not at startup: a process that never waits never pays for reading the event
+ * stream, which at 10k+ jobs/s is real CPU. One per process; close() closes it.
+ */
+export class FallbackWaiter {
+  private handle: EventsHandle | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly queue: Queue<FallbackJobData, FallbackResult>,
+    private readonly open: () => EventsHandle,
+  ) {}
+
+  /**
+   * The job's status once final, or its latest status when `timeoutMs` passes first (undefined: no such job).
+   * Listens before it reads, so a job finishing between the read and the wait is not missed.
+   */
+  async wait(id: string, timeoutMs: number): Promise<FallbackStatusView | undefined> {
+    if (this.closed) return getFallbackStatus(this.queue, id);
+    this.handle ??= this.open();
+    const { events } = this.handle;
+    // Per-job events (`completed:<id>`) exist at runtime but not in BullMQ's typed listener map.
+    const emitter = events as unknown as EventEmitter;
+    let wake!: () => void;
+    const finished = new Promise<void>((resolve) => (wake = resolve));
+    const timer = setTimeout(wake, timeoutMs);
+    emitter.on(`completed:${id}`, wake);
+    emitter.on(`failed:${id}`, wake);
+    try {
+      await Promise.race([events.waitUntilReady(), finished]);
+      const first = await getFallbackStatus(this.queue, id);
+      if (!first || isFinalStatus(first.status)) return first;
+      await finished;
+      return (await getFallbackStatus(this.queue, id)) ?? first;
+    } finally {
+      clearTimeout(timer);
+      emitter.off(`completed:${id}`, wake);
+      emitter.off(`failed:${id}`, wake);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
+  }
 }
