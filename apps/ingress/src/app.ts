@@ -1,32 +1,58 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
-  apiKeyVerifier,
-  bearerToken,
   buildJobData,
   failureEventSchema,
   isJobId,
   jobIdOf,
-  type FailureEvent,
+  normalizeEvent,
+  tableRouter,
+  type FailureEventBody,
   type FallbackJobData,
   type FallbackResult,
-  type Router,
 } from '@fallback/core';
 import type { IngressConfig } from '@fallback/config';
-import { getFallbackStatus, type FallbackProducer } from '@fallback/queue';
-import { IngressError, errorHandler } from './errors.js';
+import {
+  createAuthenticator,
+  effectiveSource,
+  hasSignatureHeaders,
+  isAuthFailure,
+  parseJsonBody,
+  parseWait,
+  type AuthFailure,
+  type IngressPolicy,
+  type JsonProblem,
+  type Principal,
+} from '@fallback/ingress-core';
+import { getFallbackStatus, isFinalStatus, type FallbackProducer, type FallbackWaiter } from '@fallback/queue';
+import { IngressError, badInput, errorHandler } from './errors.js';
 
 /** What the ingress app needs; main.ts wires real ones, tests wire real ones on a test Redis. */
 export interface IngressDeps {
-  config: Pick<IngressConfig, 'apiKeys' | 'bodyLimit' | 'deadline' | 'trustProxy'>;
+  config: Pick<IngressConfig, 'bodyLimit' | 'deadline' | 'trustProxy' | 'timeouts' | 'queuePrefix'>;
+  /** Sources (who may send, how they authenticate, their flood limits) and routing rules. */
+  policy: IngressPolicy;
   producer: FallbackProducer;
   queue: Queue<FallbackJobData, FallbackResult>;
-  router: Router;
+  /** The connection rate-limit counters live on (the producer's: no offline queue, so a dead Redis fails fast). */
+  redis: Redis;
+  /** For `?wait=`; without one, POST answers at once whatever `wait` says. */
+  waiter?: FallbackWaiter;
   logger: Logger;
   now?: () => number;
   /** Readiness probe (Redis reachable); /readyz answers 503 when it rejects. */
   ready?: () => Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received (signatures are over these bytes), before JSON parsing. */
+    rawBody: string | undefined;
+    principal: Principal | undefined;
+  }
 }
 
 /** Redis is down (or the queue refused): tell the sender to retry soon, nothing was written. */
@@ -35,21 +61,36 @@ const queueUnavailable = () =>
     'Retry-After': '1',
   });
 
+const unauthenticated = (failure: AuthFailure) =>
+  new IngressError(401, failure.code, failure.message, undefined, { 'WWW-Authenticate': 'Bearer' });
+
+const JSON_PROBLEMS: Record<JsonProblem, [string, string]> = {
+  empty_body: ['invalid_json', 'the body is empty; send a JSON object'],
+  invalid_json: ['invalid_json', 'the body is not valid JSON'],
+  forbidden_property: ['forbidden_property', 'the body has a forbidden __proto__ or constructor.prototype property'],
+};
+
 /** Builds the ingress HTTP app (not listening). */
 export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now;
-  const verify = apiKeyVerifier(deps.config.apiKeys);
+  const { config } = deps;
+  const auth = createAuthenticator(deps.policy.sources, now);
+  const router = tableRouter(deps.policy.routing);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    bodyLimit: deps.config.bodyLimit,
-    trustProxy: deps.config.trustProxy,
-    // A slow sender must not hold a socket forever (slowloris); Cognigy itself gives up after 8 s.
-    connectionTimeout: 10_000,
-    requestTimeout: 10_000,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    // A slow sender must not hold a socket (slowloris): the idle timeout closes a stalled socket, the request
+    // timeout bounds the whole request however slowly it trickles. Cognigy itself gives up after 8 s.
+    connectionTimeout: config.timeouts.connectionMs,
+    requestTimeout: config.timeouts.requestMs,
+    // Node checks request/headers timeouts on a timer (30 s by default): check often enough to honour them.
+    http: {
+      headersTimeout: config.timeouts.requestMs,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.timeouts.requestMs / 4))),
+    },
     return503OnClosing: true,
-    onProtoPoisoning: 'error',
-    onConstructorPoisoning: 'error',
-    // A line per request at 10k+ requests/s costs more than the request; outcomes are logged instead.
+    // A line per request at 10k+ requests/s costs more than the request; refusals are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false } },
   });
@@ -57,23 +98,81 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );
+  app.decorateRequest('rawBody', undefined);
+  app.decorateRequest('principal', undefined);
 
-  const authenticate = async (request: { headers: Record<string, string | string[] | undefined> }) => {
-    const header = request.headers['authorization'];
-    if (!verify(bearerToken(typeof header === 'string' ? header : undefined)))
-      throw new IngressError(401, 'unauthorized', 'missing or invalid API key (Authorization: Bearer <key>)', undefined, {
-        'WWW-Authenticate': 'Bearer',
-      });
+  // JSON only (anything else is a 415), kept as text until the sender is authenticated: a signature is over
+  // the exact bytes, and an unauthenticated body is not worth parsing. Fastify enforces the body limit here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    done(null, body);
+  });
+
+  await app.register(rateLimit, {
+    global: false,
+    redis: deps.redis,
+    nameSpace: `${config.queuePrefix}:ratelimit:`,
+    // Redis down: do not refuse on the limiter's account; the enqueue answers 503 right after.
+    skipOnError: true,
+    keyGenerator: (request) => request.principal!.source.name,
+    allowList: (request) => request.principal?.source.rateLimit === undefined,
+    max: (request) => request.principal?.source.rateLimit?.max ?? 0,
+    timeWindow: (request) => request.principal?.source.rateLimit?.windowMs ?? 1000,
+  });
+  const countRequest = app.createRateLimit();
+
+  /** API keys are checked before the body is read; signed requests wait for their body (preValidation). */
+  const authenticateEarly = async (request: FastifyRequest) => {
+    if (hasSignatureHeaders(request.headers)) return;
+    const result = auth.bearer(request.headers.authorization);
+    if (isAuthFailure(result)) throw unauthenticated(result);
+    request.principal = result;
   };
 
-  app.post<{ Body: FailureEvent }>(
+  /** Signature (over the raw body), then the source's flood limit, then JSON: in that order, cheapest refusal first. */
+  const guard = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!request.principal) {
+      const result = auth.signed(request.headers, request.rawBody ?? '');
+      if (isAuthFailure(result)) throw unauthenticated(result);
+      request.principal = result;
+    }
+    const limit = await countRequest(request);
+    if (!limit.isAllowed && limit.isExceeded) {
+      const retryAfter = String(Math.max(1, limit.ttlInSeconds));
+      reply.header('x-ratelimit-limit', limit.max).header('x-ratelimit-remaining', 0);
+      throw new IngressError(429, 'rate_limited', `source "${request.principal.source.name}" sent more than ${limit.max} requests in ${limit.timeWindow / 1000} s; retry after ${retryAfter} s`, undefined, {
+        'Retry-After': retryAfter,
+      });
+    }
+    if (request.rawBody !== undefined) {
+      const parsed = parseJsonBody(request.rawBody);
+      if ('problem' in parsed) {
+        const [code, message] = JSON_PROBLEMS[parsed.problem];
+        throw new IngressError(400, code, message);
+      }
+      request.body = parsed.value;
+    }
+  };
+
+  app.post<{ Body: FailureEventBody; Querystring: { wait?: string } }>(
     '/v1/fallbacks',
-    { schema: { body: failureEventSchema }, preValidation: authenticate },
+    { schema: { body: failureEventSchema }, onRequest: authenticateEarly, preValidation: guard },
     async (request, reply) => {
+      // Every refusal happens before the enqueue: a 4xx never leaves a job behind.
+      const wait = parseWait(request.query.wait);
+      if ('problem' in wait) throw badInput('invalid_query', wait.problem);
+      const normalized = normalizeEvent(request.body);
+      if ('problem' in normalized) throw badInput('invalid_payload', normalized.problem);
+      const source = effectiveSource(request.principal!, normalized.event.source);
+      if ('problem' in source) throw new IngressError(403, 'source_mismatch', source.problem.message, source.problem.field);
+      const event = source.source === undefined ? normalized.event : { ...normalized.event, source: source.source };
+
       const receivedAt = now();
-      const event = request.body;
-      const decision = deps.router.resolve(event, new Date(receivedAt));
-      const data = buildJobData(event, decision, receivedAt, deps.config.deadline);
+      const decision = router.resolve(event, new Date(receivedAt));
+      if (decision.hint === 'ignored')
+        request.log.warn({ route: decision.route, source: source.source, hint: Object.keys(event.routingHint ?? {}) }, 'routingHint names a target the matched rule does not allow; ignored');
+      const data = buildJobData(event, decision, receivedAt, config.deadline);
       const id = jobIdOf(data.dedupeKey);
       let created: boolean;
       try {
@@ -82,9 +181,19 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         request.log.warn({ err: (err as Error).message, conversationId: data.conversationId }, 'enqueue failed');
         throw queueUnavailable();
       }
+      const extras = {
+        ...(decision.referTo ? { referTo: decision.referTo } : {}),
+        ...(decision.hint ? { routingHint: decision.hint } : {}),
+      };
+
+      if (wait.ms > 0 && deps.waiter) {
+        // The job is durably queued whatever happens here: a failed wait only means answering without the outcome.
+        const view = await deps.waiter.wait(id, wait.ms).catch(() => undefined);
+        if (view && isFinalStatus(view.status)) return reply.code(200).send({ ...view, ...(created ? {} : { duplicate: true }), ...extras });
+      }
       if (!created) {
         const status = await getFallbackStatus(deps.queue, id).catch(() => undefined);
-        return reply.code(200).send({ ...(status ?? { id, status: 'queued' }), duplicate: true, ...(decision.referTo ? { referTo: decision.referTo } : {}) });
+        return reply.code(200).send({ ...(status ?? { id, status: 'queued' }), duplicate: true, ...extras });
       }
       return reply.code(202).send({
         id,
@@ -93,13 +202,13 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         target: data.target,
         route: data.route,
         deadline: new Date(data.deadline).toISOString(),
-        ...(decision.referTo ? { referTo: decision.referTo } : {}),
+        ...extras,
         statusUrl: `/v1/fallbacks/${id}`,
       });
     },
   );
 
-  app.get<{ Params: { id: string } }>('/v1/fallbacks/:id', { preValidation: authenticate }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/v1/fallbacks/:id', { onRequest: authenticateEarly, preValidation: guard }, async (request, reply) => {
     const { id } = request.params;
     if (!isJobId(id)) throw new IngressError(404, 'not_found', `no fallback ${id}`, '/id');
     let status;
@@ -120,7 +229,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     ['/v1/fallbacks/:id', 'GET'],
   ] as const) {
     app.route({
-      method: ['PUT', 'PATCH', 'DELETE', ...(allow === 'POST' ? (['GET'] as const) : (['POST'] as const))],
+      method: ['PUT', 'PATCH', 'DELETE', 'OPTIONS', ...(allow === 'POST' ? (['GET'] as const) : (['POST'] as const))],
       url,
       handler: async (_request, reply) =>
         reply.code(405).header('Allow', allow).send({ error: { code: 'method_not_allowed', message: `use ${allow}` } }),

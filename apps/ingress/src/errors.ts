@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { EventProblem } from '@fallback/core';
 
 /** An error the ingress answers on purpose: HTTP status, a stable code, and (for bad input) the field. */
 export class IngressError extends Error {
@@ -19,6 +20,9 @@ export interface ErrorReply {
   error: { code: string; message: string; field?: string };
 }
 
+/** A 400 naming the field of a body (or query) problem found after schema validation. */
+export const badInput = (code: string, problem: EventProblem) => new IngressError(400, code, problem.message, problem.field);
+
 /** Fastify's own error codes, mapped to ours (status, code, message). */
 const FASTIFY_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'request body is larger than the limit'],
@@ -28,10 +32,15 @@ const FASTIFY_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json', 'the body is not valid JSON'],
 };
 
+/** Refusals worth a log line at info (who is knocking, never what they sent); floods (429) only at debug. */
+const LOGGED = new Set([401, 403, 413, 415]);
+
 /** One error handler for the whole app: known errors get their status and code, the rest a bare 500. */
 export function errorHandler(error: FastifyError | IngressError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof IngressError) {
     for (const [k, v] of Object.entries(error.headers)) reply.header(k, v);
+    const level = LOGGED.has(error.statusCode) ? 'info' : 'debug';
+    request.log[level]({ status: error.statusCode, code: error.code, url: request.routeOptions.url, ip: request.ip }, 'request refused');
     return reply.code(error.statusCode).send(body(error.code, error.message, error.field));
   }
   const fe = error as FastifyError;
@@ -42,13 +51,9 @@ export function errorHandler(error: FastifyError | IngressError, request: Fastif
     return reply.code(400).send(body('invalid_payload', message, field));
   }
   const mapped = fe.code ? FASTIFY_ERRORS[fe.code] : undefined;
-  if (mapped) return reply.code(mapped[0]).send(body(mapped[1], mapped[2]));
-  // JSON.parse with a __proto__ / constructor.prototype key: Fastify refuses it (prototype poisoning).
-  if (fe instanceof SyntaxError || fe.statusCode === 400) {
-    const poisoned = /prototype|__proto__|constructor/i.test(fe.message);
-    return reply
-      .code(400)
-      .send(body(poisoned ? 'forbidden_property' : 'invalid_json', poisoned ? 'the body has a forbidden __proto__/constructor property' : 'the body is not valid JSON'));
+  if (mapped) {
+    if (LOGGED.has(mapped[0])) request.log.info({ status: mapped[0], code: mapped[1], ip: request.ip }, 'request refused');
+    return reply.code(mapped[0]).send(body(mapped[1], mapped[2]));
   }
   if (fe.statusCode && fe.statusCode < 500) return reply.code(fe.statusCode).send(body(fe.code ?? 'bad_request', fe.message));
   request.log.error({ err: error }, 'unhandled error');

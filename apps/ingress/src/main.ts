@@ -1,14 +1,44 @@
-import { loadIngressConfig } from '@fallback/config';
-import { defaultQueueRouter, type FallbackJobData, type FallbackResult } from '@fallback/core';
+import { readFileSync } from 'node:fs';
+import { QueueEvents } from 'bullmq';
+import { ConfigError, loadIngressConfig, type IngressConfig } from '@fallback/config';
+import type { FallbackJobData, FallbackResult } from '@fallback/core';
+import { RoutesFileError, parseRoutesFile, policyFromEnv, type IngressPolicy, type PolicyDefaults } from '@fallback/ingress-core';
 import { assertReady, createLogger, installShutdown, readinessProbe, runMain } from '@fallback/observability';
-import { FallbackProducer, assertRedisReachable, createRedis, openFallbackQueue, waitUntilReady } from '@fallback/queue';
+import { FALLBACK_QUEUE, FallbackProducer, FallbackWaiter, assertRedisReachable, createRedis, openFallbackQueue, waitUntilReady } from '@fallback/queue';
 import { buildApp } from './app.js';
 import { registerAdmin } from './admin.js';
 import { registerMetrics } from './metrics.js';
 
+/** Sources and routes: ROUTES_FILE when set, else the quick start's environment (API keys + DEFAULT_QUEUE_ID). */
+function loadPolicy(config: IngressConfig, env: NodeJS.ProcessEnv): IngressPolicy {
+  const defaults: PolicyDefaults = {
+    apiKeys: config.apiKeys,
+    webhookSecrets: config.webhookSecrets,
+    ...(config.routing.defaultQueueId ? { defaultQueueId: config.routing.defaultQueueId } : {}),
+    ...(config.routing.referTo ? { referTo: config.routing.referTo } : {}),
+    ...(config.rateLimit.max > 0 ? { rateLimit: config.rateLimit } : {}),
+  };
+  try {
+    if (!config.routesFile) return policyFromEnv(defaults);
+    let text: string;
+    try {
+      text = readFileSync(config.routesFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`ROUTES_FILE: cannot read ${config.routesFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+    }
+    return parseRoutesFile(text, { fileName: config.routesFile, env, defaults });
+  } catch (err) {
+    // Printed as one clear message at startup (runMain), each problem naming its rule.
+    if (err instanceof RoutesFileError) throw new ConfigError(err.problems.map((p) => `${err.file}: ${p}`));
+    throw err;
+  }
+}
+
 runMain('ingress', async () => {
   const config = loadIngressConfig(process.env);
   const logger = createLogger({ name: 'ingress', level: config.log.level, pretty: config.log.pretty });
+  const policy = loadPolicy(config, process.env);
+  for (const warning of policy.warnings) logger.warn(warning);
   await assertRedisReachable(config.redisUrl);
 
   const redis = createRedis(config.redisUrl, {
@@ -24,12 +54,26 @@ runMain('ingress', async () => {
     policy: config.jobPolicy,
     dedupeTtlSec: config.dedupeTtlSec,
   });
-  const router = defaultQueueRouter(config.routing.defaultQueueId, config.routing.referTo);
+  // One QueueEvents per process, opened by the first `?wait=` (its XREAD needs a connection of its own).
+  const waiter = new FallbackWaiter(queue, () => {
+    const connection = createRedis(config.redisUrl, { role: 'worker', name: 'fallback-ingress-events' });
+    const events = new QueueEvents(FALLBACK_QUEUE, { connection, prefix: config.queuePrefix });
+    events.on('error', (err) => logger.debug({ err: err.message }, 'queue events error'));
+    return {
+      events,
+      close: async () => {
+        await events.close();
+        await connection.quit().catch(() => connection.disconnect());
+      },
+    };
+  });
   const app = await buildApp({
     config,
+    policy,
     producer,
     queue,
-    router,
+    redis,
+    waiter,
     logger,
     ready: () => assertReady(readinessProbe({ redis: () => redis.ping() })),
   });
@@ -40,8 +84,9 @@ runMain('ingress', async () => {
     logger,
     timeoutMs: 10_000,
     steps: () => [
-      // Fastify answers 503 to new requests while in-flight ones finish.
+      // Fastify answers 503 to new requests while in-flight ones (including ?wait ones, ≤ 8 s) finish.
       { name: 'http', run: () => app.close() },
+      { name: 'queue-events', run: () => waiter.close() },
       { name: 'queue', run: () => queue.close() },
       { name: 'redis', run: () => redis.quit() },
     ],
@@ -49,5 +94,15 @@ runMain('ingress', async () => {
 
   await waitUntilReady(redis);
   await app.listen({ host: config.host, port: config.port });
-  logger.info({ host: config.host, port: config.port, prefix: config.queuePrefix }, 'ingress listening');
+  logger.info(
+    {
+      host: config.host,
+      port: config.port,
+      prefix: config.queuePrefix,
+      sources: policy.sources.map((s) => ({ name: s.name, keyCount: s.apiKeys.length, secretCount: s.webhookSecrets.length, rateLimit: s.rateLimit ?? 'off' })),
+      rules: policy.routing.rules.map((r) => r.name),
+      default: policy.defaultFrom,
+    },
+    'ingress listening',
+  );
 });

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { UnrecoverableError, Worker, type Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { defaultQueueRouter, formatFailure, type FallbackJobData, type FallbackResult } from '@fallback/core';
+import { formatFailure, type FallbackJobData, type FallbackResult } from '@fallback/core';
+import { policyFromEnv } from '@fallback/ingress-core';
 import { createLogger, createMetricsRegistry } from '@fallback/observability';
 import { FALLBACK_QUEUE, FallbackProducer, createRedis, openFallbackQueue } from '@fallback/queue';
 import { deleteByPrefix, uniquePrefix, waitFor } from '@fallback/testing';
@@ -20,10 +21,17 @@ const ADMIN = { authorization: basic('ops', PASSWORD) };
 /** A real ingress app (not listening) on the test Redis, with the ops plugins as main.ts registers them. */
 async function ingress(redis: Redis, queue: Queue<FallbackJobData, FallbackResult>, prefix: string, mode: 'off' | 'read-only' | 'operate') {
   const app = await buildApp({
-    config: { apiKeys: [API_KEY], bodyLimit: 65_536, deadline: { defaultTtlMs: 120_000, maxTtlMs: 600_000 }, trustProxy: false },
+    config: {
+      bodyLimit: 65_536,
+      deadline: { defaultTtlMs: 120_000, maxTtlMs: 600_000 },
+      trustProxy: false,
+      timeouts: { requestMs: 10_000, connectionMs: 10_000 },
+      queuePrefix: prefix,
+    },
+    policy: policyFromEnv({ apiKeys: [API_KEY], webhookSecrets: [], defaultQueueId: QUEUE_ID }),
     producer: new FallbackProducer({ queue, redis, prefix, policy: { attempts: 3, retentionSec: 3600, failedRetentionSec: 3600 }, dedupeTtlSec: 600 }),
     queue,
-    router: defaultQueueRouter(QUEUE_ID),
+    redis,
     logger: createLogger({ name: 'ingress-test', level: 'silent' }),
   });
   await registerMetrics(app, { queue, registry: createMetricsRegistry({ defaultMetrics: false }) });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UUID_PATTERN } from '@fallback/core';
+import { isUsableWebhookSecret } from '@fallback/ingress-core';
 import { bool, commonConfig, commonShape, deepFreeze, int, list, optional, parseEnv, str, type CommonConfig, type Env } from './env.js';
 
 export const ingressSchema = z
@@ -7,11 +8,11 @@ export const ingressSchema = z
     ...commonShape,
     INGRESS_HOST: str('0.0.0.0'),
     INGRESS_PORT: int(8080, 0, 65_535),
-    INGRESS_API_KEYS: list().pipe(
-      z
-        .array(z.string().min(16, 'each key must be at least 16 characters'))
-        .min(1, 'required: one or more comma-separated API keys senders must present as Bearer tokens'),
+    INGRESS_API_KEYS: list().pipe(z.array(z.string().min(16, 'each key must be at least 16 characters'))),
+    INGRESS_WEBHOOK_SECRETS: list().pipe(
+      z.array(z.string().refine(isUsableWebhookSecret, 'each secret must be whsec_ + base64 of at least 16 bytes (Standard Webhooks)')),
     ),
+    ROUTES_FILE: optional(),
     DEFAULT_QUEUE_ID: optional().pipe(z.string().regex(new RegExp(UUID_PATTERN), 'must be a Genesys queue id (UUID)').optional()),
     DEFAULT_REFER_TO: optional(),
     DEDUPE_TTL_SECONDS: int(600, 600, 7 * 86_400),
@@ -25,10 +26,21 @@ export const ingressSchema = z
     ADMIN_DASHBOARD: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['off', 'read-only', 'operate']).default('off')),
     ADMIN_USERNAME: str('admin'),
     ADMIN_PASSWORD: optional(),
+    RATE_LIMIT_MAX: int(1000, 0, 10_000_000),
+    RATE_LIMIT_WINDOW_SECONDS: int(1, 1, 3600),
+    INGRESS_REQUEST_TIMEOUT_MS: int(10_000, 100, 120_000),
+    INGRESS_CONNECTION_TIMEOUT_MS: int(10_000, 100, 600_000),
   })
   .superRefine((e, ctx) => {
-    if (!e.DEFAULT_QUEUE_ID)
-      ctx.addIssue({ code: 'custom', path: ['DEFAULT_QUEUE_ID'], message: 'required: the Genesys queue (UUID) failed calls go to' });
+    // With a routes file, sources and the default route may come from it; the file is checked when it is read.
+    if (!e.DEFAULT_QUEUE_ID && !e.ROUTES_FILE)
+      ctx.addIssue({ code: 'custom', path: ['DEFAULT_QUEUE_ID'], message: 'required (unless ROUTES_FILE has a default route): the Genesys queue (UUID) failed calls go to' });
+    if (e.INGRESS_API_KEYS.length === 0 && e.INGRESS_WEBHOOK_SECRETS.length === 0 && !e.ROUTES_FILE)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INGRESS_API_KEYS'],
+        message: 'required: one or more comma-separated API keys senders must present as Bearer tokens (or INGRESS_WEBHOOK_SECRETS, or sources in ROUTES_FILE)',
+      });
     if (e.MAX_DEADLINE_SECONDS < e.DEADLINE_SECONDS)
       ctx.addIssue({ code: 'custom', path: ['MAX_DEADLINE_SECONDS'], message: 'must be ≥ DEADLINE_SECONDS' });
     // A repeat must find the finished job: keep jobs at least as long as the dedupe window.
@@ -43,8 +55,17 @@ export const ingressSchema = z
 export interface IngressConfig extends CommonConfig {
   host: string;
   port: number;
+  /** Keys of the environment's source (`default`); may be empty when ROUTES_FILE declares sources. */
   apiKeys: string[];
-  routing: { defaultQueueId: string; referTo?: string };
+  /** Standard Webhooks secrets of the environment's source. */
+  webhookSecrets: string[];
+  /** Path of the routing rules (YAML or JSON); unset: every failure goes to DEFAULT_QUEUE_ID. */
+  routesFile?: string;
+  routing: { defaultQueueId?: string; referTo?: string };
+  /** Per source, per window; max 0 = no limit. Sources in ROUTES_FILE may set their own. */
+  rateLimit: { max: number; windowMs: number };
+  /** Whole request (headers and body) and idle socket limits (ms): a slow sender cannot hold a socket. */
+  timeouts: { requestMs: number; connectionMs: number };
   dedupeTtlSec: number;
   deadline: { defaultTtlMs: number; maxTtlMs: number };
   bodyLimit: number;
@@ -62,7 +83,11 @@ export function loadIngressConfig(env: Env): Readonly<IngressConfig> {
     host: e.INGRESS_HOST,
     port: e.INGRESS_PORT,
     apiKeys: e.INGRESS_API_KEYS,
-    routing: { defaultQueueId: e.DEFAULT_QUEUE_ID!, ...(e.DEFAULT_REFER_TO ? { referTo: e.DEFAULT_REFER_TO } : {}) },
+    webhookSecrets: e.INGRESS_WEBHOOK_SECRETS,
+    ...(e.ROUTES_FILE ? { routesFile: e.ROUTES_FILE } : {}),
+    routing: { ...(e.DEFAULT_QUEUE_ID ? { defaultQueueId: e.DEFAULT_QUEUE_ID } : {}), ...(e.DEFAULT_REFER_TO ? { referTo: e.DEFAULT_REFER_TO } : {}) },
+    rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000 },
+    timeouts: { requestMs: e.INGRESS_REQUEST_TIMEOUT_MS, connectionMs: e.INGRESS_CONNECTION_TIMEOUT_MS },
     dedupeTtlSec: e.DEDUPE_TTL_SECONDS,
     deadline: { defaultTtlMs: e.DEADLINE_SECONDS * 1000, maxTtlMs: e.MAX_DEADLINE_SECONDS * 1000 },
     bodyLimit: e.BODY_LIMIT_BYTES,

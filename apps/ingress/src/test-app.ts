@@ -1,0 +1,128 @@
+/**
+ * Test wiring of the ingress (not a test itself): the real app on a real Redis under a unique key prefix, with
+ * its log captured so tests can assert what was (and was not) written to it.
+ */
+import { Writable } from 'node:stream';
+import { QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { FastifyInstance } from 'fastify';
+import type { FallbackJobData, FallbackResult } from '@fallback/core';
+import { policyFromEnv, type IngressPolicy } from '@fallback/ingress-core';
+import { createLogger } from '@fallback/observability';
+import { FALLBACK_QUEUE, FallbackProducer, FallbackWaiter, createRedis, dedupeKey, openFallbackQueue } from '@fallback/queue';
+import { deleteByPrefix, uniquePrefix } from '@fallback/testing';
+import { buildApp, type IngressDeps } from './app.js';
+
+/** The quick start's key and queue, used when a test gives no policy. */
+export const TEST_KEY = 'test-ingress-key-0123456789';
+export const TEST_QUEUE = '6f4c2a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b';
+
+/** A running test ingress and what a test needs to look behind it. */
+export interface TestIngress {
+  app: FastifyInstance;
+  deps: IngressDeps;
+  prefix: string;
+  /** A connection of the test's own (not the app's), for assertions. */
+  probe: Redis;
+  /** Every log line the app wrote. */
+  logs: string[];
+  /** Ids of the fallback jobs that exist under this prefix. */
+  jobIds(): Promise<string[]>;
+  /** Dedupe markers under this prefix (a refused request must leave none). */
+  markers(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Options of startTestIngress. */
+export interface TestIngressOptions {
+  redisUrl: string;
+  policy?: IngressPolicy;
+  now?: () => number;
+  config?: Partial<IngressDeps['config']>;
+  /** Wire a FallbackWaiter (QueueEvents) for `?wait=`. */
+  waiter?: boolean;
+  name?: string;
+  /** Share another test ingress's prefix: several ingress processes on one queue. */
+  prefix?: string;
+}
+
+/** Builds the app (not listening: inject() or listen() as the test needs). */
+export async function startTestIngress(opts: TestIngressOptions): Promise<TestIngress> {
+  const prefix = opts.prefix ?? uniquePrefix(opts.name ?? 'ingress');
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const logger = createLogger({ name: 'ingress', level: 'debug', destination });
+  const redis = createRedis(opts.redisUrl, { role: 'producer', name: 'test-ingress' });
+  const probe = new Redis(opts.redisUrl);
+  const queue = openFallbackQueue<FallbackJobData, FallbackResult>(redis, prefix);
+  const jobPolicy = { attempts: 3, retentionSec: 3600, failedRetentionSec: 3600 };
+  const producer = new FallbackProducer({ queue, redis, prefix, policy: jobPolicy, dedupeTtlSec: 600 });
+  const waiter = opts.waiter
+    ? new FallbackWaiter(queue, () => {
+        const connection = createRedis(opts.redisUrl, { role: 'worker', name: 'test-ingress-events' });
+        const events = new QueueEvents(FALLBACK_QUEUE, { connection, prefix });
+        return {
+          events,
+          close: async () => {
+            await events.close();
+            await connection.quit().catch(() => connection.disconnect());
+          },
+        };
+      })
+    : undefined;
+  const deps: IngressDeps = {
+    config: {
+      bodyLimit: 65_536,
+      deadline: { defaultTtlMs: 120_000, maxTtlMs: 600_000 },
+      trustProxy: false,
+      timeouts: { requestMs: 10_000, connectionMs: 10_000 },
+      queuePrefix: prefix,
+      ...opts.config,
+    },
+    policy: opts.policy ?? policyFromEnv({ apiKeys: [TEST_KEY], webhookSecrets: [], defaultQueueId: TEST_QUEUE }),
+    producer,
+    queue,
+    redis,
+    logger,
+    ...(waiter ? { waiter } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+    ready: async () => {
+      await redis.ping();
+    },
+  };
+  const app = await buildApp(deps);
+  await app.ready();
+  const scan = async (pattern: string) => {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await probe.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      found.push(...keys);
+    } while (cursor !== '0');
+    return found;
+  };
+  return {
+    app,
+    deps,
+    prefix,
+    probe,
+    logs,
+    jobIds: async () => (await scan(`${prefix}:${FALLBACK_QUEUE}:fb-*`)).filter((k) => /:fb-[0-9a-f]{32}$/.test(k)).map((k) => k.slice(k.lastIndexOf(':') + 1)),
+    markers: () => scan(dedupeKey(prefix, 'fb-*')),
+    async close() {
+      await app.close();
+      await waiter?.close();
+      await queue.close();
+      await redis.quit().catch(() => redis.disconnect());
+      // The owner of the prefix cleans it; an instance sharing it leaves that to the owner.
+      if (!opts.prefix) await deleteByPrefix(probe, prefix);
+      await probe.quit();
+    },
+  };
+}
