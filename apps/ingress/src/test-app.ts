@@ -97,6 +97,7 @@ export async function startTestIngress(opts: TestIngressOptions): Promise<TestIn
   };
   const app = await buildApp(deps);
   await app.ready();
+  await queue.waitUntilReady();
   const scan = async (pattern: string) => {
     const found: string[] = [];
     let cursor = '0';

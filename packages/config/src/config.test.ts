@@ -37,6 +37,19 @@ describe('loadIngressConfig', () => {
     expect(loadIngressConfig({ ...ingressEnv, LOG_PRETTY: 'true' }).log.pretty).toBe(true);
     expect(() => loadIngressConfig({ ...ingressEnv, LOG_PRETTY: 'maybe' })).toThrow(/LOG_PRETTY/);
   });
+  it('lets ROUTES_FILE stand in for DEFAULT_QUEUE_ID and INGRESS_API_KEYS', () => {
+    expect(() => loadIngressConfig({})).toThrow(/DEFAULT_QUEUE_ID[\s\S]*INGRESS_API_KEYS/);
+    expect(loadIngressConfig({ ROUTES_FILE: '/etc/fallback/routes.yaml' })).toMatchObject({ routesFile: '/etc/fallback/routes.yaml', apiKeys: [], routing: {} });
+    expect(loadIngressConfig({ INGRESS_WEBHOOK_SECRETS: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', DEFAULT_QUEUE_ID: QUEUE }).webhookSecrets).toHaveLength(1);
+  });
+  it('checks webhook secrets without echoing them', () => {
+    expect(() => loadIngressConfig({ ...ingressEnv, INGRESS_WEBHOOK_SECRETS: 'whsec_tooshort' })).toThrow(/INGRESS_WEBHOOK_SECRETS: each secret must be whsec_/);
+    expect(() => loadIngressConfig({ ...ingressEnv, INGRESS_WEBHOOK_SECRETS: 'whsec_tooshort' })).not.toThrow(/tooshort/);
+  });
+  it('reads rate limits and timeouts', () => {
+    expect(loadIngressConfig(ingressEnv)).toMatchObject({ rateLimit: { max: 1000, windowMs: 1000 }, timeouts: { requestMs: 10_000, connectionMs: 10_000 } });
+    expect(loadIngressConfig({ ...ingressEnv, RATE_LIMIT_MAX: '0', RATE_LIMIT_WINDOW_SECONDS: '60' }).rateLimit).toEqual({ max: 0, windowMs: 60_000 });
+  });
   it('keeps finished jobs at least as long as the dedupe window', () => {
     expect(() => loadIngressConfig({ ...ingressEnv, DEDUPE_TTL_SECONDS: '7200', JOB_RETENTION_SECONDS: '3600' })).toThrow(/JOB_RETENTION_SECONDS/);
   });

@@ -83,7 +83,10 @@ export const failureEventSchema = {
   // branch comes first so a body with neither is told about `/conversationId`.
   anyOf: [
     { required: ['conversationId'] },
-    { required: ['context'], properties: { context: { required: ['genesys'], properties: { genesys: { required: ['conversationId'] } } } } },
+    {
+      required: ['context'],
+      properties: { context: { type: 'object', required: ['genesys'], properties: { genesys: { type: 'object', required: ['conversationId'] } } } },
+    },
   ],
   properties: {
     conversationId: { type: 'string', pattern: UUID_PATTERN, description: 'Genesys Cloud conversation id (x-inin-cnv).' },
