@@ -64,6 +64,25 @@ const queueUnavailable = () =>
 const unauthenticated = (failure: AuthFailure) =>
   new IngressError(401, failure.code, failure.message, undefined, { 'WWW-Authenticate': 'Bearer' });
 
+/** The 202 answer, declared so Fastify serializes it with a compiled serializer instead of JSON.stringify. */
+const acceptedSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string' },
+    conversationId: { type: 'string' },
+    target: {
+      type: 'object',
+      properties: { kind: { type: 'string' }, queueId: { type: 'string' }, queueName: { type: 'string' }, address: { type: 'string' }, userId: { type: 'string' } },
+    },
+    route: { type: 'string' },
+    deadline: { type: 'string' },
+    referTo: { type: 'string' },
+    routingHint: { type: 'string' },
+    statusUrl: { type: 'string' },
+  },
+} as const;
+
 const JSON_PROBLEMS: Record<JsonProblem, [string, string]> = {
   empty_body: ['invalid_json', 'the body is empty; send a JSON object'],
   invalid_json: ['invalid_json', 'the body is not valid JSON'],
@@ -90,8 +109,11 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.timeouts.requestMs / 4))),
     },
     return503OnClosing: true,
-    // A line per request at 10k+ requests/s costs more than the request; refusals are logged instead.
+    // A line per request at 10k+ requests/s costs more than the request; refusals are logged instead. For the
+    // same reason no child logger per request (pino builds one with its redaction each time): the few lines a
+    // request writes carry their own fields.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger,
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false } },
   });
   app.setErrorHandler(errorHandler);
@@ -157,7 +179,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
 
   app.post<{ Body: FailureEventBody; Querystring: { wait?: string } }>(
     '/v1/fallbacks',
-    { schema: { body: failureEventSchema }, onRequest: authenticateEarly, preValidation: guard },
+    { schema: { body: failureEventSchema, response: { 202: acceptedSchema } }, onRequest: authenticateEarly, preValidation: guard },
     async (request, reply) => {
       // Every refusal happens before the enqueue: a 4xx never leaves a job behind.
       const wait = parseWait(request.query.wait);

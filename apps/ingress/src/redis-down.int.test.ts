@@ -23,8 +23,8 @@ describe('Redis unavailable', () => {
     t = await startTestIngress({ redisUrl: redis.url, name: 'redis-down' });
   });
   afterAll(async () => {
-    await redis?.start().catch(() => undefined);
-    await t?.close();
+    // The test restarts Redis itself; if it failed while Redis was down, the cleanup simply cannot reach it.
+    await Promise.race([t?.close(), new Promise((r) => setTimeout(r, 3000))]);
     await redis?.destroy();
   });
 

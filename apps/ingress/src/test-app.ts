@@ -98,15 +98,16 @@ export async function startTestIngress(opts: TestIngressOptions): Promise<TestIn
   const app = await buildApp(deps);
   await app.ready();
   await queue.waitUntilReady();
+  // SCAN may return a key twice (the keyspace rehashes while other tests write): a set, sorted.
   const scan = async (pattern: string) => {
-    const found: string[] = [];
+    const found = new Set<string>();
     let cursor = '0';
     do {
       const [next, keys] = await probe.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      found.push(...keys);
+      for (const k of keys) found.add(k);
     } while (cursor !== '0');
-    return found;
+    return [...found].sort();
   };
   return {
     app,

@@ -25,11 +25,11 @@ export interface ProducerOptions {
 }
 
 /**
- * One round trip decides new versus repeat, atomically (a script runs alone in Redis):
- *   0: the job exists               → a repeat; nothing to write.
- *   1: no job, marker was absent    → this request claimed the event (SET NX); it adds the job and answers 202.
+ * Decides new versus repeat, atomically (a script runs alone in Redis), just before the add:
+ *   0: the job exists               → a repeat (the add that follows is a no-op).
+ *   1: no job, marker was absent    → this request claimed the event (SET NX): its add creates the job → 202.
  *   2: no job, marker present       → another request claimed it and has not added the job yet (or died before
- *                                     it could): add it too (idempotent: same job id) and answer as a repeat.
+ *                                     it could): the add that follows makes sure it exists → a repeat.
  * Checking the job before the marker keeps a repeat recognised for as long as the job is retained, even after
  * the marker expired.
  */
@@ -42,11 +42,16 @@ return 2
 type ClaimingRedis = Redis & { fallbackClaim(jobKey: string, markerKey: string, ttlSec: number): Promise<number> };
 
 /**
- * Adds fallback jobs exactly once per dedupe key.
+ * Adds fallback jobs exactly once per dedupe key, in one round trip.
  *
- * N identical requests racing: the claim script lets exactly one of them see 1 (one 202); BullMQ's add is a no-op
- * for an existing job id (one job), and every request returns only after the job exists (no 2xx for something
- * a crash could still lose). If the claimant's add fails, it drops its marker so the sender's retry starts over.
+ * The claim and BullMQ's add are sent together (same connection, same tick: ioredis pipelines them and Redis
+ * runs them in that order), so a request costs one round trip instead of two. That is safe because BullMQ's add
+ * is a no-op for an existing job id: whatever the claim answers, the add leaves exactly one job, and the claim
+ * alone decides 202 (it ran before the add, so "the job exists" means it existed before this request).
+ *
+ * N identical requests racing: exactly one claim sees 1 (one 202), one job, and every request returns only
+ * after the job exists (no 2xx for something a crash could still lose). If the add fails, a claimant drops its
+ * marker so the sender's retry starts over.
  */
 export class FallbackProducer {
   private readonly redis: ClaimingRedis;
@@ -59,15 +64,18 @@ export class FallbackProducer {
   async submit(jobId: string, data: FallbackJobData): Promise<SubmitResult> {
     const { queue, prefix, policy, dedupeTtlSec } = this.opts;
     const marker = dedupeKey(prefix, jobId);
-    const claim = await this.redis.fallbackClaim(queue.toKey(jobId), marker, dedupeTtlSec);
-    if (claim === 0) return { id: jobId, created: false };
-    try {
-      await queue.add(FALLBACK_JOB, data, fallbackJobOptions(jobId, policy));
-    } catch (err) {
+    // Both commands are issued before either is awaited. (ioredis sends a script as EVAL on the first use per
+    // connection, so no NOSCRIPT retry can reorder them; if one ever did, a new event would answer 200, not
+    // create a second job.)
+    const claimed = this.redis.fallbackClaim(queue.toKey(jobId), marker, dedupeTtlSec);
+    const added = queue.add(FALLBACK_JOB, data, fallbackJobOptions(jobId, policy));
+    const [claim, add] = await Promise.allSettled([claimed, added]);
+    if (add.status === 'rejected') {
       // Not acknowledged: let the sender's retry start from scratch rather than hit a marker without a job.
-      if (claim === 1) await this.redis.del(marker).catch(() => undefined);
-      throw err;
+      if (claim.status === 'fulfilled' && claim.value === 1) await this.redis.del(marker).catch(() => undefined);
+      throw add.reason;
     }
-    return { id: jobId, created: claim === 1 };
+    if (claim.status === 'rejected') throw claim.reason;
+    return { id: jobId, created: claim.value === 1 };
   }
 }
