@@ -159,8 +159,8 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       if (isAuthFailure(result)) throw unauthenticated(result);
       request.principal = result;
     }
-    const limit = await countRequest(request);
-    if (!limit.isAllowed && limit.isExceeded) {
+    const limit = request.principal.source.rateLimit ? await countRequest(request) : undefined;
+    if (limit && !limit.isAllowed && limit.isExceeded) {
       const retryAfter = String(Math.max(1, limit.ttlInSeconds));
       reply.header('x-ratelimit-limit', limit.max).header('x-ratelimit-remaining', 0);
       throw new IngressError(429, 'rate_limited', `source "${request.principal.source.name}" sent more than ${limit.max} requests in ${limit.timeWindow / 1000} s; retry after ${retryAfter} s`, undefined, {
