@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import fc from 'fast-check';
 import { FAILURE_TYPES, dedupeKeyOf, jobIdOf, UUID_PATTERN, type FallbackJobData } from '@fallback/core';
+import { SAMPLE_EVENT } from '@fallback/ingress-core/testing';
 import { validateJobData } from '@fallback/processor';
 import { startTestIngress, TEST_KEY, TEST_QUEUE, type TestIngress } from './test-app.js';
 
@@ -14,20 +15,10 @@ const UUID = new RegExp(UUID_PATTERN);
 const MAX_TTL_MS = 600_000;
 
 const valid = {
+  ...SAMPLE_EVENT,
   eventId: 'fuzz',
-  occurredAt: '2026-11-24T12:00:00Z',
-  source: 'cognigy',
-  failureType: 'FLOW_ERROR',
-  conversationId: CID,
-  participantId: 'abcdef01-0000-4000-8000-000000000000',
-  language: 'de-DE',
-  ani: '+14155550123',
-  dnis: '+18005550199',
-  bot: { flowName: 'Billing', endpoint: 'voice', nodeId: 'n1' },
-  error: { code: 'E1', message: 'boom', httpStatus: 500 },
   routingHint: { queueName: 'x' },
   attributes: { a: 'b' },
-  cognigy: { sessionId: 's', userId: 'u', inputId: 'i' },
   context: { genesys: { conversationId: CID } },
   ttlSeconds: 60,
 } as Record<string, unknown>;

@@ -9,6 +9,7 @@ import { createLogger, createMetricsRegistry } from '@fallback/observability';
 import { FALLBACK_QUEUE, FallbackProducer, createRedis, openFallbackQueue } from '@fallback/queue';
 import { deleteByPrefix, uniquePrefix, waitFor } from '@fallback/testing';
 import { buildApp } from './app.js';
+import { testConfig } from './test-app.js';
 import { ADMIN_PREFIX, ADMIN_SECURITY_HEADERS, registerAdmin } from './admin.js';
 import { registerMetrics } from './metrics.js';
 
@@ -21,13 +22,7 @@ const ADMIN = { authorization: basic('ops', PASSWORD) };
 /** A real ingress app (not listening) on the test Redis, with the ops plugins as main.ts registers them. */
 async function ingress(redis: Redis, queue: Queue<FallbackJobData, FallbackResult>, prefix: string, mode: 'off' | 'read-only' | 'operate') {
   const app = await buildApp({
-    config: {
-      bodyLimit: 65_536,
-      deadline: { defaultTtlMs: 120_000, maxTtlMs: 600_000 },
-      trustProxy: false,
-      timeouts: { requestMs: 10_000, connectionMs: 10_000 },
-      queuePrefix: prefix,
-    },
+    config: testConfig(prefix),
     policy: policyFromEnv({ apiKeys: [API_KEY], webhookSecrets: [], defaultQueueId: QUEUE_ID }),
     producer: new FallbackProducer({ queue, redis, prefix, policy: { attempts: 3, retentionSec: 3600, failedRetentionSec: 3600 }, dedupeTtlSec: 600 }),
     queue,

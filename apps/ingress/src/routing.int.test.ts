@@ -8,19 +8,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseRoutesFile } from '@fallback/ingress-core';
+import { SIGNED_VECTOR, VECTOR_SECRETS } from '@fallback/ingress-core/testing';
 import { startTestIngress, type TestIngress } from './test-app.js';
 
 const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../routes.example.yaml');
 const COGNIGY_KEY = 'cognigy-routing-key-0123456789';
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const SECRET = VECTOR_SECRETS.current;
 const CID = '2b80f5c9-cb7b-430b-8607-1862b7380c1f';
-// Pinned in packages/ingress-core/src/signature.test.ts: computed once with standardwebhooks 1.1.1.
-const VECTOR = {
-  id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
-  timestamp: 1700000000,
-  payload: '{"eventId":"evt-vector-1","conversationId":"2b80f5c9-cb7b-430b-8607-1862b7380c1f","failureType":"FLOW_ERROR"}',
-  signature: 'v1,u5gQ0ljJwTewIX5OxgpzGV0o7NUwbx5kI6hIfHX9lg8=',
-};
+// Pinned once with standardwebhooks 1.1.1 (also checked in packages/ingress-core/src/signature.test.ts).
+const VECTOR = { ...SIGNED_VECTOR, signature: SIGNED_VECTOR.byCurrent };
 // A Monday, 12:00 in Berlin: outside the example's night window.
 const MONDAY_NOON = Date.parse('2026-11-23T11:00:00Z');
 

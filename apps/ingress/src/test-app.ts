@@ -17,6 +17,17 @@ import { buildApp, type IngressDeps } from './app.js';
 export const TEST_KEY = 'test-ingress-key-0123456789';
 export const TEST_QUEUE = '6f4c2a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b';
 
+/** The app config of tests and benchmarks: the documented defaults, under a given key prefix. */
+export function testConfig(queuePrefix: string): IngressDeps['config'] {
+  return {
+    bodyLimit: 65_536,
+    deadline: { defaultTtlMs: 120_000, maxTtlMs: 600_000 },
+    trustProxy: false,
+    timeouts: { requestMs: 10_000, connectionMs: 10_000 },
+    queuePrefix,
+  };
+}
+
 /** A running test ingress and what a test needs to look behind it. */
 export interface TestIngress {
   app: FastifyInstance;
@@ -76,14 +87,7 @@ export async function startTestIngress(opts: TestIngressOptions): Promise<TestIn
       })
     : undefined;
   const deps: IngressDeps = {
-    config: {
-      bodyLimit: 65_536,
-      deadline: { defaultTtlMs: 120_000, maxTtlMs: 600_000 },
-      trustProxy: false,
-      timeouts: { requestMs: 10_000, connectionMs: 10_000 },
-      queuePrefix: prefix,
-      ...opts.config,
-    },
+    config: { ...testConfig(prefix), ...opts.config },
     policy: opts.policy ?? policyFromEnv({ apiKeys: [TEST_KEY], webhookSecrets: [], defaultQueueId: TEST_QUEUE }),
     producer,
     queue,

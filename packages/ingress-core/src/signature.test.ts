@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { WebhookKeys, isUsableWebhookSecret, readSignedMessage, type SignatureHeaders } from './signature.js';
+import { SIGNED_VECTOR, SPEC_VECTOR, VECTOR_SECRETS } from './testing.js';
 
-// The example of the Standard Webhooks / Svix documentation: an independent check of the HMAC we rely on.
-const SPEC = {
-  secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-  id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
-  timestamp: 1614265330,
-  payload: '{"test": 2432232314}',
-  signature: 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
-};
-
-// Our own vector, computed once with standardwebhooks 1.1.1 and pinned: a failure event signed with two secrets.
-const CURRENT = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const ROTATED = 'whsec_cm90YXRlZC1zZWNyZXQtMDEyMzQ1Njc4OWFiY2RlZg==';
-const VECTOR = {
-  id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
-  timestamp: 1700000000,
-  payload: '{"eventId":"evt-vector-1","conversationId":"2b80f5c9-cb7b-430b-8607-1862b7380c1f","failureType":"FLOW_ERROR"}',
-  byCurrent: 'v1,u5gQ0ljJwTewIX5OxgpzGV0o7NUwbx5kI6hIfHX9lg8=',
-  byRotated: 'v1,wbGDp9+Z5kXMeLIyxfAu4fmLpPx2ia6N3mk+c7mivP0=',
-};
+const SPEC = SPEC_VECTOR;
+const CURRENT = VECTOR_SECRETS.current;
+const ROTATED = VECTOR_SECRETS.rotated;
+const VECTOR = SIGNED_VECTOR;
 
 const headers = (id: string, ts: number | string, sig: string): SignatureHeaders => ({ 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': sig });
 

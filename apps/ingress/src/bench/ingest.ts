@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import { Redis } from 'ioredis';
+import { SAMPLE_EVENT } from '@fallback/ingress-core/testing';
 import { freePort, startPrivateRedis, startService, type PrivateRedis, type ServiceProcess } from '@fallback/testing';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 10);
@@ -25,21 +26,8 @@ const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 32);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const KEY = 'bench-key-0123456789abcdef';
 const QUEUE = '6f4c2a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b';
-const CID = '2b80f5c9-cb7b-430b-8607-1862b7380c1f';
 // A realistic Cognigy event (~420 bytes); ID is replaced by a unique id per request (every request a new event).
-const BODY = JSON.stringify({
-  eventId: 'ID',
-  occurredAt: '2026-11-24T12:00:00Z',
-  source: 'cognigy',
-  failureType: 'FLOW_ERROR',
-  conversationId: CID,
-  participantId: 'abcdef01-0000-4000-8000-000000000000',
-  language: 'de-DE',
-  dnis: '+4930123456',
-  bot: { flowName: 'Billing', endpoint: 'voice-de' },
-  error: { code: 'HTTP_TIMEOUT', message: 'dependency timed out', httpStatus: 504 },
-  cognigy: { sessionId: 'session-0123456789', userId: 'user-0123456789' },
-});
+const BODY = JSON.stringify({ ...SAMPLE_EVENT, eventId: 'ID' });
 // Five rules the benchmark event does not match (it lands on the default): the worst case, every rule evaluated.
 const ROUTES = `
 version: 1

@@ -10,6 +10,7 @@ import type { Queue } from 'bullmq';
 import { parseRoutesFile, policyFromEnv, type PolicyDefaults } from '@fallback/ingress-core';
 import type { FallbackProducer } from '@fallback/queue';
 import { buildApp } from '../app.js';
+import { testConfig } from '../test-app.js';
 
 const env = process.env;
 const defaults: PolicyDefaults = { apiKeys: [env['INGRESS_API_KEYS']!], webhookSecrets: [], defaultQueueId: env['DEFAULT_QUEUE_ID'] ?? '6f4c2a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b' };
@@ -17,13 +18,7 @@ const routesFile = env['ROUTES_FILE'];
 // Never connects: the rate limiter is off (no Redis command) and nothing is enqueued.
 const redis = new Redis({ lazyConnect: true, enableOfflineQueue: false });
 const app = await buildApp({
-  config: {
-    bodyLimit: 65_536,
-    deadline: { defaultTtlMs: 120_000, maxTtlMs: 600_000 },
-    trustProxy: false,
-    timeouts: { requestMs: 10_000, connectionMs: 10_000 },
-    queuePrefix: '{bench}',
-  },
+  config: testConfig('{bench}'),
   policy: routesFile ? parseRoutesFile(readFileSync(routesFile, 'utf8'), { fileName: routesFile, env, defaults }) : policyFromEnv(defaults),
   producer: { submit: async (id: string) => ({ id, created: true }) } as unknown as FallbackProducer,
   queue: {} as Queue,
