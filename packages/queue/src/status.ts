@@ -91,7 +91,9 @@ export class FallbackWaiter {
 
   /**
    * The job's status once final, or its latest status when `timeoutMs` passes first (undefined: no such job).
-   * Listens before it reads, so a job finishing between the read and the wait is not missed.
+   * Listens before it reads, so a job finishing between the read and the wait is not missed; the one exception is
+   * the very first wait of a process, whose event stream may start a moment after the read. Even then the status
+   * is read again when the wait ends, so the answer is never staler than the wait.
    */
   async wait(id: string, timeoutMs: number): Promise<FallbackStatusView | undefined> {
     if (this.closed) return getFallbackStatus(this.queue, id);
