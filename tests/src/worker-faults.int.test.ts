@@ -76,7 +76,7 @@ describe('worker under Genesys faults (real Redis, real BullMQ, simulator over H
       const conv = rig.sim.createConversation();
       ids.push(await rig.submit({ conversationId: conv.id, eventId: 'x', ttlSeconds: 5 }, { receivedAt }));
     }
-    rig.addWorker();
+    await rig.addWorker();
     const l = ledger(await rig.settle(ids), rig.sim);
     expect(l).toMatchObject({ accepted: 10, expired: 10, transferred: 0 });
     expect(l.stats.requests).toBe(0);

@@ -30,7 +30,7 @@ export interface WorkerRig {
   prefix: string;
   queue: Queue<FallbackJobData, FallbackResult>;
   workers: FallbackWorker[];
-  addWorker(env?: Record<string, string>): FallbackWorker;
+  addWorker(env?: Record<string, string>): Promise<FallbackWorker>;
   /** Enqueues a failure for a conversation as the ingress would; returns the job id. */
   submit(event: FailureEvent, opts?: { queueId?: string; receivedAt?: number }): Promise<string>;
   /** Waits until every id is final, then returns their views. */
@@ -59,7 +59,8 @@ export async function startWorkerRig(
   const workers: FallbackWorker[] = [];
   const logger = createLogger({ name: 'worker', level: 'silent' });
 
-  const addWorker = (env: Record<string, string> = {}) => {
+  const closers: (() => Promise<void>)[] = [];
+  const addWorker = async (env: Record<string, string> = {}) => {
     const config = loadWorkerConfig({
       REDIS_URL: redisUrl,
       QUEUE_PREFIX: prefix,
@@ -73,11 +74,13 @@ export async function startWorkerRig(
     });
     const connection = createRedis(redisUrl, { role: 'worker', name: 'rig-worker' });
     connections.push(connection);
-    const worker = createFallbackWorker({ config, connection, genesys: buildGenesys(config, connection, logger), logger });
+    const { genesys, close } = await buildGenesys(config, connection, logger);
+    closers.push(close);
+    const worker = createFallbackWorker({ config, connection, genesys, logger });
     workers.push(worker);
     return worker;
   };
-  for (let i = 0; i < (opts.workers ?? 1); i += 1) addWorker();
+  for (let i = 0; i < (opts.workers ?? 1); i += 1) await addWorker();
 
   return {
     sim,
@@ -105,6 +108,7 @@ export async function startWorkerRig(
     },
     async stop() {
       await Promise.all(workers.map((w) => w.close(1000)));
+      await Promise.all(closers.map((c) => c()));
       await sim.close();
       await deleteByPrefix(producerRedis, prefix);
       await queue.close();

@@ -17,12 +17,12 @@ export interface GenesysHooks {
  * The worker's Genesys access: one token provider and client per OAuth client (no secrets beyond this function),
  * all behind the shared Redis pacer that gives each client its own request budget and holds every Retry-After.
  */
-export function buildGenesys(
+export async function buildGenesys(
   config: Pick<WorkerConfig, 'genesys' | 'clients' | 'pacing' | 'queuePrefix' | 'concurrency'>,
   connection: Redis,
   logger: Logger,
   hooks: GenesysHooks = {},
-): PacedGenesys {
+): Promise<{ genesys: PacedGenesys; close: () => Promise<void> }> {
   const http = createHttp({ maxSockets: Math.max(64, config.concurrency * 2) });
   const clients = config.clients.map(({ clientId, clientSecret }) => {
     const tokens = new ClientCredentialsTokenProvider({
@@ -47,9 +47,14 @@ export function buildGenesys(
     });
     return { clientId, client };
   });
-  return new PacedGenesys({
+  const pacer = new RedisPacer(connection, config.queuePrefix, { requestsPerMinute: config.pacing.requestsPerMinute, burst: config.pacing.burst });
+  // Unpaced, a Redis round trip before every request would cost more than the request: blocks recorded by other
+  // processes arrive by pub/sub instead (on a connection of its own: subscriber mode takes it over).
+  const subscriber = pacer.paced ? undefined : connection.duplicate();
+  const genesys = new PacedGenesys({
     clients,
-    pacer: new RedisPacer(connection, config.queuePrefix, { requestsPerMinute: config.pacing.requestsPerMinute, burst: config.pacing.burst }),
+    pacer,
+    blocksWatched: subscriber !== undefined,
     defaultMaxWaitMs: config.pacing.inFlightMaxWaitMs,
     requestTimeoutMs: config.genesys.timeoutMs,
     onEarlyRequest: (clientId) => {
@@ -61,4 +66,18 @@ export function buildGenesys(
       hooks.onRateLimited?.(clientId, retryAfterMs);
     },
   });
+  const stopWatching = subscriber
+    ? await pacer.watchBlocks(
+        subscriber,
+        clients.map((c) => c.clientId),
+        (clientId, ms) => genesys.noteBlock(clientId, ms),
+      )
+    : undefined;
+  return {
+    genesys,
+    async close() {
+      stopWatching?.();
+      await subscriber?.quit().catch(() => undefined);
+    },
+  };
 }

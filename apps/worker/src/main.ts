@@ -16,7 +16,7 @@ runMain('worker', async () => {
     onStatus: (s) => (s.status === 'down' ? logger.error(s, 'Redis connection lost; waiting for it') : logger.info(s, 'Redis connection restored')),
   });
   const instruments = createWorkerInstruments();
-  const genesys = buildGenesys(config, connection, logger, genesysHooks(instruments.metrics));
+  const { genesys, close: closeGenesys } = await buildGenesys(config, connection, logger, genesysHooks(instruments.metrics));
   const fallbackWorker = createFallbackWorker({ config, connection, genesys, logger });
   const ops = await startWorkerOps({ instruments, worker: fallbackWorker.worker, connection, queuePrefix: config.queuePrefix, http: config.http });
 
@@ -28,6 +28,7 @@ runMain('worker', async () => {
       // Stop taking jobs; let active ones finish (their callers are on the line), hand back the rest at the deadline.
       { name: 'worker', run: () => fallbackWorker.close(config.shutdownTimeoutMs) },
       { name: 'ops-http', run: () => ops.close() },
+      { name: 'genesys', run: () => closeGenesys() },
       { name: 'redis', run: () => connection.quit() },
     ],
   });

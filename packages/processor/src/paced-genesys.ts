@@ -36,6 +36,11 @@ export interface PacedGenesysOptions {
   clients: readonly ClientSlot[];
   /** Shared pacer; without one, requests go unpaced (429s still hand jobs back through the processor). */
   pacer?: Pacer;
+  /**
+   * Unpaced (no budget) and told of other processes' blocks by a subscription (RedisPacer.watchBlocks, wired to
+   * `noteBlock`): requests then skip the pacer's Redis round trip and check this process's block map only.
+   */
+  blocksWatched?: boolean;
   /** Default for calls that do not say how long they may wait (ms). */
   defaultMaxWaitMs: number;
   /** Longest a request can take (its timeout, ms): bounds the in-flight mark of a sender that dies. */
@@ -88,14 +93,32 @@ export class PacedGenesys implements GenesysPort {
     return this.call(opts, (c) => c.transfer(conversationId, participantId, target, strategy));
   }
 
+  /** A block another process recorded (from the pacer's subscription): honoured locally from now on. */
+  noteBlock(clientId: string, remainingMs: number): void {
+    this.localBlocks.set(clientId, Math.max(this.localBlocks.get(clientId) ?? 0, this.now() + remainingMs));
+  }
+
+  /** Round robin over the clients that are not blocked; a pacing delay when all are. */
+  private unpacedSlot(): ClientSlot {
+    const { clients } = this.opts;
+    const now = this.now();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < clients.length; i += 1) {
+      const slot = clients[(this.next + i) % clients.length]!;
+      const until = this.localBlocks.get(slot.clientId) ?? 0;
+      if (until <= now) {
+        this.next += i + 1;
+        return slot;
+      }
+      soonest = Math.min(soonest, until - now);
+    }
+    throw pacingDelay(soonest);
+  }
+
   /** Books a slot, waits for it, and (paced) waits for the client's previous request to be answered. */
   private async admit(maxWaitMs: number, sendId: string): Promise<{ slot: ClientSlot; serialised: boolean }> {
     const { pacer, clients } = this.opts;
-    if (!pacer) {
-      const slot = clients[this.next % clients.length]!;
-      this.next += 1;
-      return { slot, serialised: false };
-    }
+    if (!pacer || (this.opts.blocksWatched && !pacer.paced)) return { slot: this.unpacedSlot(), serialised: false };
     const started = this.now();
     const admission = await pacer.acquire(
       clients.map((c) => c.clientId),
@@ -123,7 +146,7 @@ export class PacedGenesys implements GenesysPort {
   private async call<T>(opts: CallOptions | undefined, fn: (client: ClientSlot['client']) => Promise<T>): Promise<T> {
     const sendId = randomUUID();
     const { slot, serialised } = await this.admit(opts?.maxWaitMs ?? this.opts.defaultMaxWaitMs, sendId);
-    if ((this.localBlocks.get(slot.clientId) ?? 0) > this.now()) this.opts.onEarlyRequest?.(slot.clientId);
+    if (!this.opts.blocksWatched && (this.localBlocks.get(slot.clientId) ?? 0) > this.now()) this.opts.onEarlyRequest?.(slot.clientId);
     try {
       return await fn(slot.client);
     } catch (err) {

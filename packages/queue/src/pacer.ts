@@ -37,7 +37,7 @@ end
 return {(best - 1) / 2, bestWait, 1}
 `;
 
-// KEYS: tat, blocked  ARGV: ms, toleranceMs. Blocks the client until now+ms (never shortens a block) and queues
+// KEYS: tat, blocked, channel  ARGV: ms, toleranceMs, clientId. Blocks the client until now+ms (never shortens a block) and queues
 // every later booking after it, with the burst credit spent: after a Retry-After the first request goes alone and
 // the next waits one interval, so if Genesys still refuses, that first 429 is seen before anything else is sent.
 const BLOCK = `
@@ -51,7 +51,9 @@ if untilMs > current then
   local resume = untilMs + tonumber(ARGV[2])
   if tat < resume then redis.call('SET', KEYS[1], resume, 'PX', math.ceil(tonumber(ARGV[1]) + tonumber(ARGV[2]) + 60000)) end
 end
-return math.max(untilMs, current) - now
+local remaining = math.max(untilMs, current) - now
+redis.call('PUBLISH', KEYS[3], ARGV[3] .. ' ' .. remaining)
+return remaining
 `;
 
 // KEYS: blocked, inflight  ARGV: holder, holdMs. Starts a send: refused while a Retry-After runs (returns the ms
@@ -102,7 +104,7 @@ export interface Admission {
 
 type PacerRedis = Redis & {
   fallbackPacerAcquire(...args: (string | number)[]): Promise<[number, number, number]>;
-  fallbackPacerBlock(tat: string, blocked: string, ms: number, toleranceMs: number): Promise<number>;
+  fallbackPacerBlock(tat: string, blocked: string, channel: string, ms: number, toleranceMs: number, clientId: string): Promise<number>;
   fallbackPacerBlockedFor(blocked: string): Promise<number>;
   fallbackPacerBeginSend(blocked: string, inflight: string, holder: string, holdMs: number): Promise<number>;
   fallbackPacerEndSend(inflight: string, holder: string): Promise<number>;
@@ -124,7 +126,7 @@ export class RedisPacer {
   ) {
     if (!(redis as unknown as Partial<PacerRedis>).fallbackPacerAcquire) {
       redis.defineCommand('fallbackPacerAcquire', { lua: ACQUIRE });
-      redis.defineCommand('fallbackPacerBlock', { numberOfKeys: 2, lua: BLOCK });
+      redis.defineCommand('fallbackPacerBlock', { numberOfKeys: 3, lua: BLOCK });
       redis.defineCommand('fallbackPacerBlockedFor', { numberOfKeys: 1, lua: BLOCKED_FOR });
       redis.defineCommand('fallbackPacerBeginSend', { numberOfKeys: 2, lua: BEGIN_SEND });
       redis.defineCommand('fallbackPacerEndSend', { numberOfKeys: 1, lua: END_SEND });
@@ -139,6 +141,41 @@ export class RedisPacer {
   private keys(clientId: string): [string, string] {
     const base = `${this.prefix}:pace:${clientId}`;
     return [`${base}:tat`, `${base}:blocked`];
+  }
+
+  /** Pub/sub channel on which every block is announced (`clientId remainingMs`). */
+  get channel(): string {
+    return `${this.prefix}:pace:blocks`;
+  }
+
+  /**
+   * Tells `onBlock` of every Retry-After any process records, as it happens. Without a budget a process does not
+   * ask Redis before each request (that round trip would cost more than the request); it keeps the blocks it
+   * hears of here, and re-reads them every `refreshMs` in case a message was missed across a reconnect.
+   * `subscriber` must be a connection of its own (it enters subscriber mode); the caller closes it.
+   */
+  async watchBlocks(
+    subscriber: Redis,
+    clientIds: readonly string[],
+    onBlock: (clientId: string, remainingMs: number) => void,
+    refreshMs = 1000,
+  ): Promise<() => void> {
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      const [clientId, ms] = message.split(' ');
+      if (clientId && Number(ms) > 0) onBlock(clientId, Number(ms));
+    });
+    await subscriber.subscribe(this.channel);
+    const refresh = async () => {
+      for (const id of clientIds) {
+        const ms = await this.blockedFor(id).catch(() => 0);
+        if (ms > 0) onBlock(id, ms);
+      }
+    };
+    await refresh();
+    const timer = setInterval(() => void refresh(), refreshMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** True when requests are spaced (a budget is set): then sends of one client are also serialised. */
@@ -162,7 +199,7 @@ export class RedisPacer {
   /** Nobody may send with `clientId` for `ms` (a 429's Retry-After). Returns the ms the block now lasts. */
   async block(clientId: string, ms: number): Promise<number> {
     const [tat, blocked] = this.keys(clientId);
-    return this.redis.fallbackPacerBlock(tat, blocked, Math.max(1, Math.ceil(ms)), this.toleranceMs);
+    return this.redis.fallbackPacerBlock(tat, blocked, this.channel, Math.max(1, Math.ceil(ms)), this.toleranceMs, clientId);
   }
 
   /**

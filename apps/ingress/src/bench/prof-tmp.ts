@@ -1,0 +1,15 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import autocannon from 'autocannon';
+import { randomUUID } from 'node:crypto';
+import { startPrivateRedis, freePort, waitFor } from '@fallback/testing';
+const tsx = createRequire(import.meta.url).resolve('tsx');
+const redis = await startPrivateRedis({ appendonly: true });
+const port = await freePort();
+const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir=/tmp/wprof', '--import', tsx, 'apps/ingress/src/main.ts'], { env: { ...process.env, REDIS_URL: redis.url, INGRESS_PORT: String(port), INGRESS_HOST: '127.0.0.1', INGRESS_API_KEYS: 'bench-key-0123456789abcdef', DEFAULT_QUEUE_ID: '6f4c2a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b', LOG_LEVEL: 'warn', ...(JSON.parse(process.env.IENV ?? '{}')) }, stdio: 'inherit', cwd: '/work/main' });
+await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, { timeoutMs: 20000 });
+const r = await autocannon({ url: `http://127.0.0.1:${port}/v1/fallbacks`, connections: 16, duration: Number(process.env.DUR ?? 8), requests: [{ method: 'POST', headers: { authorization: 'Bearer bench-key-0123456789abcdef', 'content-type': 'application/json' }, setupRequest: (req: any) => ({ ...req, body: JSON.stringify({ conversationId: randomUUID(), eventId: randomUUID(), failureType: 'FLOW_ERROR', source: 'cognigy' }) }) }] } as any);
+console.log(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors }));
+child.kill('SIGTERM');
+await new Promise((res) => child.once('exit', res));
+await redis.destroy();
