@@ -1,0 +1,135 @@
+import type { BenchResults, SystemRun } from './results.js';
+import { barChart, lineChart } from './svg.js';
+import type { TargetRow } from './targets.js';
+
+const n = (v: number | undefined, digits = 1) => (v !== undefined && Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a');
+const verdict = (met: boolean | undefined) => (met === undefined ? '—' : met ? '**met**' : '**not met**');
+const table = (head: string[], rows: string[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`)].join('\n');
+
+/** Side-by-side table of system runs: one column per run, one row per figure. */
+export function compareRuns(runs: readonly SystemRun[]): string {
+  const row = (label: string, f: (r: SystemRun) => string) => [label, ...runs.map(f)];
+  const procs = [...new Set(runs.flatMap((r) => (r.resources ?? []).map((x) => x.name)))];
+  const rows = [
+    row('failures sent (achieved rate)', (r) => `${r.sent} (${n(r.achievedRate, 0)}/s)`),
+    row('answers to the sender', (r) => Object.entries(r.answers).map(([s, c]) => `${s === '0' ? 'none' : s}: ${c}`).join(', ')),
+    row('answer time p50 / p99 (ms)', (r) => `${n(r.ackMs.p50, 2)} / ${n(r.ackMs.p99, 2)}`),
+    row('time to transfer p50 / p95 / p99 (ms)', (r) => `${n(r.timeToTransferMs.p50, 0)} / ${n(r.timeToTransferMs.p95, 0)} / ${n(r.timeToTransferMs.p99, 0)}`),
+    row('of which post→stored / queue wait / start→POST, p50 (p99)', (r) =>
+      r.breakdownMs ? (['ingress', 'queued', 'worker'] as const).map((k) => `${n(r.breakdownMs![k].p50, 0)} (${n(r.breakdownMs![k].p99, 0)})`).join(' / ') : '—',
+    ),
+    row('transferred', (r) => `${r.ledger.transferred} of ${r.ledger.accepted}`),
+    row('failed (reasons) / expired', (r) => `${r.ledger.failed}${r.failedReasons && Object.keys(r.failedReasons).length ? ` (${Object.entries(r.failedReasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''} / ${r.ledger.expired}`),
+    row('lost / pending / duplicates', (r) => `${r.ledger.lost} / ${r.ledger.pending} / ${r.ledger.duplicates}`),
+    row('ledger', (r) => (r.ledger.balanced ? 'balanced' : r.ledger.problems.join(', '))),
+    row('Genesys API requests (429s)', (r) => `${r.genesys.apiRequests} (${r.genesys.rateLimited})`),
+    row('early requests (before Retry-After)', (r) => String(r.genesys.early)),
+    row('requests per transfer', (r) => n(r.genesys.perTransfer, 2)),
+    row('admitted requests/min', (r) => n(r.genesys.admittedPerMinute, 0)),
+    row('confirmed transfers/s', (r) => (r.transfersPerSec !== undefined ? n(r.transfersPerSec, 0) : '—')),
+    row('Redis calls per job (top commands)', (r) =>
+      r.redisCallsPerJob ? Object.entries(r.redisCallsPerJob).slice(0, 6).map(([k, v]) => `${k} ${v}`).join(', ') : '—',
+    ),
+    row('TCP connections the simulator accepted', (r) => (r.simConnections !== undefined ? String(r.simConnections) : '—')),
+    row('first post → last outcome (s)', (r) => n(r.drainSec, 1)),
+    ...procs.map((p) =>
+      row(`${p}: CPU avg / peak %, RSS max MB`, (r) => {
+        const x = r.resources?.find((y) => y.name === p);
+        return x ? `${n(x.cpuPercent, 0)} / ${n(x.cpuPeakPercent, 0)}, ${n(x.rssMaxMb, 0)}` : '—';
+      }),
+    ),
+  ];
+  const configs = runs.map((r) => `- **${r.name}**: ${Object.entries(r.config).map(([k, v]) => `${k} ${v}`).join(' · ')}${r.notes?.length ? ` — ${r.notes.join('; ')}` : ''}`);
+  return [table(['', ...runs.map((r) => r.name)], rows), '', ...configs].join('\n');
+}
+
+/** The report's Markdown. */
+export function renderMarkdown(r: BenchResults, targets: TargetRow[], findings: string[]): string {
+  const m = r.machine;
+  const out: string[] = [
+    `# Benchmark report (${r.mode})`,
+    '',
+    `${r.startedAt} → ${r.finishedAt ?? '?'} · ${m.cpus} × ${m.cpuModel}, ${n(m.memGb, 0)} GB · Node ${m.node} · ${m.platform}`,
+    `Load average at start ${m.loadAvgStart.map((x) => x.toFixed(2)).join(' / ')}, at end ${(m.loadAvgEnd ?? []).map((x) => x.toFixed(2)).join(' / ')} (1/5/15 min): the machine is shared, so every process here competed for 2 cores with other work.`,
+    '',
+    'Everything runs on this machine over loopback: a private `redis-server` (AOF `everysec`, `noeviction`), the Genesys simulator in its own process, the ingress and worker as the real `apps/*/src/main.ts` processes (tsx, `LOG_LEVEL=info`), the tutorial baseline as its own process, and the load generator in the bench process.',
+    '',
+    '## Targets (issue 6)',
+    '',
+    table(['target', 'this run', 'verdict'], targets.map((t) => [t.target, t.figure, verdict(t.met)])),
+    '',
+  ];
+  if (findings.length) out.push('## Findings', '', ...findings.map((f) => `- ${f}`), '');
+  if (r.ingest) {
+    out.push(
+      '## 1. Ingest capacity',
+      '',
+      `autocannon 8, ${r.ingest.connections} connections, a distinct event per request, workers off. Each target starts on an empty Redis.`,
+      '',
+      table(
+        ['target', 'accepted/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'],
+        r.ingest.runs.map((x) => [x.name, n(x.acceptedPerSec, 0), n(x.latencyMs.p50, 2), n(x.latencyMs.p90, 2), n(x.latencyMs.p99, 2), n(x.latencyMs.max, 0), String(x.non2xx), String(x.errors)]),
+      ),
+      '',
+      `Ingress ÷ bare route: **${n(r.ingest.ratioToBare, 2)}×**.` +
+        (r.ingest.ingressResources?.length ? ` During the ingress run: ${r.ingest.ingressResources.map((x) => `${x.name} CPU ${n(x.cpuPercent, 0)} % of a core, RSS ${n(x.rssMaxMb, 0)} MB`).join('; ')}.` : ''),
+      '',
+      '![ingest throughput](ingest-throughput.svg) ![ingest latency](ingest-latency.svg)',
+      '',
+    );
+  }
+  if (r.ttt?.length) out.push('## 2, 5, 6. Time to transfer, the baseline beside it, resource use', '', compareRuns(r.ttt), '', '![time to transfer](ttt.svg) ![resources](resources.svg)', '');
+  if (r.throughput?.length) out.push('## Worker throughput (no rate limit)', '', compareRuns(r.throughput), '');
+  if (r.storm?.length) out.push('## 3. 429 storm', '', compareRuns(r.storm), '', '![storm](storm.svg)', '');
+  if (r.outage?.length) out.push('## 4. Bot outage', '', compareRuns(r.outage), '', '![outage timeline](outage-timeline.svg)', '');
+  if (r.errors.length) out.push('## Scenarios that failed to run', '', ...r.errors.map((e) => `- ${e.scenario}: ${e.error}`), '');
+  return out.join('\n');
+}
+
+/** The report's charts (file name → SVG). */
+export function renderCharts(r: BenchResults): Record<string, string> {
+  const charts: Record<string, string> = {};
+  if (r.ingest) {
+    const runs = r.ingest.runs;
+    charts['ingest-throughput.svg'] = barChart({ title: 'Ingest: accepted requests per second', yLabel: 'requests/s', categories: runs.map((x) => x.name), series: [{ name: 'accepted/s', values: runs.map((x) => x.acceptedPerSec) }] });
+    charts['ingest-latency.svg'] = barChart({
+      title: 'Ingest latency (autocannon)',
+      yLabel: 'ms',
+      categories: runs.map((x) => x.name),
+      series: (['p50', 'p90', 'p99'] as const).map((p) => ({ name: p, values: runs.map((x) => x.latencyMs[p]) })),
+    });
+  }
+  if (r.ttt?.length) {
+    charts['ttt.svg'] = barChart({
+      title: 'Time to transfer: POST → simulator receives the transfer',
+      yLabel: 'ms',
+      categories: r.ttt.map((x) => x.name),
+      series: (['p50', 'p95', 'p99'] as const).map((p) => ({ name: p, values: r.ttt!.map((x) => x.timeToTransferMs[p]) })),
+    });
+    const oursRuns = r.ttt.filter((x) => x.system === 'ours');
+    charts['resources.svg'] = barChart({
+      title: 'Peak RSS per process during the steady-rate runs',
+      yLabel: 'MB',
+      categories: oursRuns.map((x) => x.name),
+      series: ['ingress', 'worker', 'simulator', 'redis'].map((p) => ({ name: p, values: oursRuns.map((x) => x.resources?.find((y) => y.name === p)?.rssMaxMb ?? Number.NaN) })),
+    });
+  }
+  if (r.storm?.length) {
+    charts['storm.svg'] = barChart({
+      title: '429 storm: ours vs the tutorial',
+      yLabel: 'count',
+      categories: ['transferred', 'lost', 'early requests', 'duplicates'],
+      series: r.storm.map((x) => ({ name: x.name, values: [x.ledger.transferred, x.ledger.lost, x.genesys.early, x.ledger.duplicates] })),
+    });
+  }
+  if (r.outage?.length) {
+    charts['outage-timeline.svg'] = lineChart({
+      title: 'Bot outage: calls transferred over time',
+      xLabel: 's since the first failure',
+      yLabel: 'transferred',
+      series: r.outage.map((x) => ({ name: x.name, points: [[0, 0], ...(x.timeline ?? [])] })),
+    });
+  }
+  return charts;
+}

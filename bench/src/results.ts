@@ -1,0 +1,87 @@
+import type { LedgerCheck } from './ledger.js';
+import type { ResourceUse } from './proc.js';
+import type { Summary } from './stats.js';
+
+/** One HTTP target measured with autocannon. */
+export interface IngestRun {
+  name: string;
+  accepted: number;
+  acceptedPerSec: number;
+  requestsPerSec: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  durationSec: number;
+}
+
+/** Scenario 1. */
+export interface IngestResult {
+  connections: number;
+  runs: IngestRun[];
+  /** ingress accepted/s ÷ bare route requests/s. */
+  ratioToBare: number;
+  ingressResources?: ResourceUse[];
+}
+
+/** One system (ours or the baseline) under one load. */
+export interface SystemRun {
+  name: string;
+  system: 'ours' | 'baseline';
+  /** What was configured, in words (rates, limits, env). */
+  config: Record<string, string | number>;
+  sent: number;
+  /** Answers to the sender by status (0 = no answer / sender timeout). */
+  answers: Record<string, number>;
+  achievedRate: number;
+  ackMs: Summary;
+  ledger: LedgerCheck;
+  failedReasons?: Record<string, number>;
+  timeToTransferMs: Summary;
+  genesys: {
+    apiRequests: number;
+    admitted: number;
+    rateLimited: number;
+    early: number;
+    tokenRequests: number;
+    /** API requests ÷ transfers the simulator applied. */
+    perTransfer: number;
+    /** Admitted (non-429) API requests per minute between the first and last API request. */
+    admittedPerMinute: number;
+  };
+  /** Transfers the simulator applied (distinct conversations). */
+  simTransfers: number;
+  /** Ours: confirmed transfers per second between the first job start and the last job end. */
+  transfersPerSec?: number;
+  /** From the first post to the last job's end (ours) or the last answer (baseline), s. */
+  drainSec: number;
+  resources?: ResourceUse[];
+  /**
+   * Ours: where the time to transfer goes, per conversation (ms): post → job stored (ingress), stored → a worker
+   * started it (queue wait), started → the simulator received the transfer (reads, claim, POST).
+   */
+  breakdownMs?: { ingress: Summary; queued: Summary; worker: Summary };
+  /** Time to transfer (ms) against when the failure was sent (s since the first post), thinned, for charts. */
+  tttSeries?: Array<[number, number]>;
+  /** Redis commands per acknowledged failure, by command (INFO commandstats; ingress, worker and bench polling). */
+  redisCallsPerJob?: Record<string, number>;
+  /** TCP connections the simulator accepted during the run (keep-alive working: about the client's concurrency). */
+  simConnections?: number;
+  /** Cumulative transfers over time (s since the first post), for charts. */
+  timeline?: Array<[number, number]>;
+  notes?: string[];
+}
+
+/** Everything a run measured. */
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  mode: 'quick' | 'full';
+  machine: { cpus: number; cpuModel: string; memGb: number; node: string; platform: string; loadAvgStart: number[]; loadAvgEnd?: number[] };
+  ingest?: IngestResult;
+  ttt?: SystemRun[];
+  throughput?: SystemRun[];
+  storm?: SystemRun[];
+  outage?: SystemRun[];
+  errors: Array<{ scenario: string; error: string }>;
+}

@@ -1,0 +1,95 @@
+import type { BenchResults, SystemRun } from './results.js';
+
+/** One target of issue 6, judged against this run's figures. */
+export interface TargetRow {
+  target: string;
+  figure: string;
+  /** undefined: the scenario that measures it did not run (or failed). */
+  met: boolean | undefined;
+}
+
+const n = (v: number, digits = 1) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a');
+const byName = (runs: SystemRun[] | undefined, name: string) => runs?.find((r) => r.name === name);
+
+/**
+ * The drain rate of an outage run as a share of what Genesys allows in the long run (300/min per client): admitted
+ * requests between the first and the last, minus each client's initial burst (which a short window would
+ * otherwise count as throughput: an outage backlog lasts many minutes, the burst only once).
+ */
+export function sustainedShare(o: SystemRun): number {
+  const clients = Number(o.config['clients'] ?? 1);
+  const burst = Number(o.config['burst'] ?? 10);
+  const windowMin = o.genesys.admitted / o.genesys.admittedPerMinute;
+  return (o.genesys.admitted - burst * clients) / windowMin / (300 * clients);
+}
+
+/** Judges a threshold; a NaN figure is never "met". */
+export function judge(value: number, op: '>=' | '<=', limit: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  return op === '>=' ? value >= limit : value <= limit;
+}
+
+/** Every target of issue 6 with this run's figure and verdict. */
+export function evaluateTargets(r: BenchResults): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const add = (target: string, figure: string, met: boolean | undefined) => rows.push({ target, figure, met });
+  const ingress = r.ingest?.runs.find((x) => x.name.startsWith('ingress'));
+  add('ingest ≥ 12,000 accepted/s (one ingress, everything on, AOF everysec)', ingress ? `${n(ingress.acceptedPerSec, 0)}/s` : 'not run', ingress && judge(ingress.acceptedPerSec, '>=', 12_000));
+  add('ingest p99 ≤ 10 ms', ingress ? `${n(ingress.latencyMs.p99, 2)} ms (p50 ${n(ingress.latencyMs.p50, 2)} ms)` : 'not run', ingress && judge(ingress.latencyMs.p99, '<=', 10));
+  add('ingest ≥ 0.35× the bare Fastify route (same run)', r.ingest ? `${n(r.ingest.ratioToBare, 2)}×` : 'not run', r.ingest && judge(r.ingest.ratioToBare, '>=', 0.35));
+
+  const t1000 = byName(r.ttt, 'ours 1,000/s');
+  const tPid = byName(r.ttt, 'ours 1,000/s + participantId');
+  add('time to transfer p50 ≤ 3 ms at 1,000/s', t1000 ? `${n(t1000.timeToTransferMs.p50, 0)} ms (sent at ${n(t1000.achievedRate, 0)}/s)` : 'not run', t1000 && judge(t1000.timeToTransferMs.p50, '<=', 3));
+  add('time to transfer p99 ≤ 10 ms at 1,000/s', t1000 ? `${n(t1000.timeToTransferMs.p99, 0)} ms` : 'not run', t1000 && judge(t1000.timeToTransferMs.p99, '<=', 10));
+
+  const ourWorkers = (r.throughput ?? []).filter((x) => x.name.startsWith('our worker'));
+  const best = ourWorkers.reduce<SystemRun | undefined>((b, x) => (!b || (x.transfersPerSec ?? 0) > (b.transfersPerSec ?? 0) ? x : b), undefined);
+  add(
+    'worker ≥ 1,000 confirmed transfers/s per process, no rate limit',
+    ourWorkers.length ? ourWorkers.map((x) => `${x.name}: ${n(x.transfersPerSec ?? Number.NaN, 0)}/s`).join('; ') : 'not run',
+    best && judge(best.transfersPerSec ?? Number.NaN, '>=', 1000),
+  );
+  add('≤ 3.0 Genesys requests per confirmed transfer', t1000 ? `${n(t1000.genesys.perTransfer, 2)}` : 'not run', t1000 && judge(t1000.genesys.perTransfer, '<=', 3));
+  add('≤ 2.0 with participantId', tPid ? `${n(tPid.genesys.perTransfer, 2)}` : 'not run', tPid && judge(tPid.genesys.perTransfer, '<=', 2));
+
+  const oursRuns = [...(r.ttt ?? []), ...(r.throughput ?? []), ...(r.storm ?? []), ...(r.outage ?? [])].filter((x) => x.system === 'ours');
+  const early = oursRuns.reduce((s, x) => s + x.genesys.early, 0);
+  const storm = byName(r.storm, 'ours, 429 storm');
+  add('0 requests before a Retry-After elapsed', oursRuns.length ? `${early} (all our runs; storm: ${storm ? storm.genesys.early : 'not run'})` : 'not run', oursRuns.length ? early === 0 : undefined);
+
+  for (const name of ['ours, 1 client', 'ours, 1 client, 290/min', 'ours, 3 clients']) {
+    const o = byName(r.outage, name);
+    const share = o ? sustainedShare(o) : Number.NaN;
+    add(
+      `outage drain ≥ 95 % of the rate-limit-bound throughput (${name.replace('ours, ', '')})`,
+      o ? `${n(share * 100, 1)} % sustained (${n(o.genesys.admittedPerMinute, 0)} requests/min over the whole window, burst included)` : 'not run',
+      o && judge(share, '>=', 0.95),
+    );
+    add(`outage 0 lost, 0 duplicates (${name.replace('ours, ', '')})`, o ? `${o.ledger.lost} lost, ${o.ledger.duplicates} duplicates, ${o.ledger.pending} pending` : 'not run', o && o.ledger.lost === 0 && o.ledger.duplicates === 0 && o.ledger.pending === 0);
+  }
+
+  const rss = t1000?.resources?.filter((x) => x.name === 'ingress' || x.name === 'worker');
+  add('RSS ≤ 150 MB per process at 1,000/s', rss?.length ? rss.map((x) => `${x.name} ${n(x.rssMaxMb, 0)} MB`).join(', ') : 'not run', rss?.length ? rss.every((x) => judge(x.rssMaxMb, '<=', 150)) : undefined);
+  return rows;
+}
+
+/**
+ * Observations the figures support on their own (ledger problems, early requests, the confirm-delay bound on
+ * throughput); deeper analysis lives in the README's performance section.
+ */
+export function findings(r: BenchResults): string[] {
+  const out: string[] = [];
+  const all = [...(r.ttt ?? []), ...(r.throughput ?? []), ...(r.storm ?? []), ...(r.outage ?? [])];
+  for (const x of all.filter((x) => x.system === 'ours' && !x.ledger.balanced)) out.push(`${x.name}: ledger does not balance (${x.ledger.problems.join(', ')})`);
+  for (const x of all.filter((x) => x.system === 'ours' && x.genesys.early > 0)) out.push(`${x.name}: ${x.genesys.early} requests arrived before a Retry-After had elapsed`);
+  for (const x of all.filter((x) => x.system === 'baseline')) {
+    if (x.ledger.lost > 0 || x.genesys.early > 0)
+      out.push(`${x.name}: the tutorial lost ${x.ledger.lost} of ${x.ledger.accepted} failures and sent ${x.genesys.early} requests before a Retry-After elapsed (${n(x.genesys.perTransfer, 2)} requests per transfer)`);
+  }
+  for (const x of (r.throughput ?? []).filter((t) => t.name.startsWith('our worker'))) {
+    const c = Number(x.config['WORKER_CONCURRENCY']);
+    if (Number.isFinite(c)) out.push(`${x.name}: ${n(x.transfersPerSec ?? Number.NaN, 0)} confirmed transfers/s; Little's law bound with the 250 ms confirm delay = ${n(c / 0.25, 0)}/s`);
+  }
+  return out;
+}
