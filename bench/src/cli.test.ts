@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { SCENARIOS, parseArgs } from './cli.js';
-import { parseStatTicks, parseStatusKb, resourceUse } from './proc.js';
+import { parseMachineBusyTicks, parseStatTicks, parseStatusKb, resourceUse } from './proc.js';
 import { moduleGroup, summarizeProfile } from './profile.js';
 
 describe('bench command line', () => {
   it('defaults to every scenario in full mode and accepts pnpm\'s "--"', () => {
-    expect(parseArgs([])).toEqual({ mode: 'full', scenarios: [...SCENARIOS], help: false, profile: false });
+    expect(parseArgs([])).toEqual({ mode: 'full', scenarios: [...SCENARIOS], help: false, profile: false, connections: 10 });
     expect(parseArgs(['--', '--quick']).mode).toBe('quick');
   });
 
   it('selects scenarios in run order with --only, either spelling', () => {
     expect(parseArgs(['--only', 'outage,ingest']).scenarios).toEqual(['ingest', 'outage']);
     expect(parseArgs(['--only=storm']).scenarios).toEqual(['storm']);
+    expect(parseArgs(['--connections', '50']).connections).toBe(50);
+    expect(() => parseArgs(['--connections=0'])).toThrow(/integer 1-1000/);
   });
 
   it('names an unknown scenario or flag', () => {
@@ -25,6 +27,10 @@ describe('/proc parsing', () => {
   it('reads utime + stime even when the command name holds spaces and parentheses', () => {
     const stat = '4242 (node (tsx) x) S 1 2 3 4 5 6 7 8 9 10 150 25 0 0 20 0 11 0 100 0';
     expect(parseStatTicks(stat)).toBe(175);
+  });
+
+  it('counts machine busy ticks as everything but idle and iowait', () => {
+    expect(parseMachineBusyTicks('cpu  100 5 50 1000 40 3 2 1 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n')).toBe(161);
   });
 
   it('reads kB lines of /proc/<pid>/status as bytes', () => {

@@ -11,6 +11,8 @@ export interface CliOptions {
   mode: Mode;
   scenarios: Scenario[];
   help: boolean;
+  /** autocannon connections of the ingest scenario (default 10, autocannon's own default). */
+  connections: number;
   /** Write V8 CPU profiles of the ingress and worker processes into the report directory. */
   profile: boolean;
 }
@@ -19,6 +21,7 @@ export interface CliOptions {
 export const USAGE = `pnpm bench [-- --quick] [--only ingest,ttt,throughput,storm,outage]
 
   --quick       short runs (development; figures are indicative only)
+  --connections N  autocannon connections for the ingest scenario (default 10)
   --profile     write CPU profiles of ingress and worker (node --cpu-prof) to <report dir>/profiles/;
                 summarise one with: pnpm --filter @fallback/bench profile <file.cpuprofile>
   --only LIST   run only these scenarios (comma-separated), e.g. --only ingest or --only=storm,outage
@@ -32,7 +35,7 @@ Reports go to bench/results/<date>-<mode>/ (report.md, results.json, *.svg) and 
 
 /** Parses argv (without node and the script); throws naming an unknown flag or scenario. */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const opts: CliOptions = { mode: 'full', scenarios: [...SCENARIOS], help: false, profile: false };
+  const opts: CliOptions = { mode: 'full', scenarios: [...SCENARIOS], help: false, profile: false, connections: 10 };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     if (arg === '--') continue; // pnpm passes it through
@@ -40,6 +43,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     else if (arg === '--full') opts.mode = 'full';
     else if (arg === '--help' || arg === '-h') opts.help = true;
     else if (arg === '--profile') opts.profile = true;
+    else if (arg === '--connections' || arg.startsWith('--connections=')) {
+      const v = Number(arg === '--connections' ? argv[++i] : arg.slice('--connections='.length));
+      if (!Number.isInteger(v) || v < 1 || v > 1000) throw new Error('--connections needs an integer 1-1000');
+      opts.connections = v;
+    }
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const list = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
       if (!list) throw new Error('--only needs a comma-separated list of scenarios');

@@ -48,7 +48,7 @@ const results: BenchResults = {
 };
 
 const runners: Record<Scenario, (env: BenchEnv) => Promise<void>> = {
-  ingest: async (env) => void (results.ingest = await runIngest(env, opts.mode)),
+  ingest: async (env) => void (results.ingest = await runIngest(env, opts.mode, opts.connections)),
   ttt: async (env) => void (results.ttt = await runTtt(env, opts.mode)),
   throughput: async (env) => void (results.throughput = await runThroughput(env, opts.mode)),
   storm: async (env) => void (results.storm = await runStorm(env, opts.mode)),

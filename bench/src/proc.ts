@@ -35,6 +35,25 @@ export function readProc(pid: number): ProcReading | undefined {
   }
 }
 
+/** Busy CPU ticks of the whole machine (all cores, all processes) from the first line of /proc/stat. */
+export function parseMachineBusyTicks(procStat: string): number {
+  const f = procStat.split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: busy = everything but idle and iowait (guest is inside user).
+  return f.slice(0, 8).reduce((a, b) => a + b, 0) - (f[3] ?? 0) - (f[4] ?? 0);
+}
+
+/** A reading of the whole machine, shaped like a process reading (no RSS). */
+export function readMachine(): ProcReading | undefined {
+  try {
+    return { at: Date.now(), cpuTicks: parseMachineBusyTicks(readFileSync('/proc/stat', 'utf8')), rssBytes: 0, hwmBytes: 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Name of the whole-machine entry of a sample: CPU of every process on the box, % of one core (2 cores = 200). */
+export const MACHINE = 'machine (all processes)';
+
 let clockTicks: number | undefined;
 /** USER_HZ (almost always 100 on Linux). */
 export function ticksPerSecond(): number {
@@ -55,6 +74,8 @@ export interface ResourceUse {
   cpuPercent: number;
   /** Highest CPU of one sampling interval, % of one core. */
   cpuPeakPercent: number;
+  /** RSS at the first reading (before the load). */
+  rssStartMb: number;
   rssMaxMb: number;
   rssEndMb: number;
   samples: number;
@@ -63,7 +84,8 @@ export interface ResourceUse {
 /** CPU and RSS from consecutive readings of one process. */
 export function resourceUse(name: string, readings: readonly ProcReading[], hz: number): ResourceUse {
   const mb = (b: number) => b / 1024 / 1024;
-  if (readings.length < 2) return { name, cpuPercent: Number.NaN, cpuPeakPercent: Number.NaN, rssMaxMb: readings[0] ? mb(readings[0].rssBytes) : Number.NaN, rssEndMb: Number.NaN, samples: readings.length };
+  const start = readings[0] ? mb(readings[0].rssBytes) : Number.NaN;
+  if (readings.length < 2) return { name, cpuPercent: Number.NaN, cpuPeakPercent: Number.NaN, rssStartMb: start, rssMaxMb: start, rssEndMb: start, samples: readings.length };
   const first = readings[0]!;
   const last = readings[readings.length - 1]!;
   let peak = 0;
@@ -76,20 +98,27 @@ export function resourceUse(name: string, readings: readonly ProcReading[], hz: 
     name,
     cpuPercent: ((last.cpuTicks - first.cpuTicks) / hz / ((last.at - first.at) / 1000)) * 100,
     cpuPeakPercent: peak,
-    rssMaxMb: mb(Math.max(...readings.map((r) => r.rssBytes))),
+    rssStartMb: start,
+    rssMaxMb: mb(readings.reduce((m, r) => Math.max(m, r.rssBytes), 0)),
     rssEndMb: mb(last.rssBytes),
     samples: readings.length,
   };
 }
 
-/** Samples processes every `intervalMs` until stopped. */
+/**
+ * Samples processes every `intervalMs` until stopped, plus the bench process itself (the load generator) and the
+ * whole machine, so a report can tell how much CPU other work on a shared machine took during the run.
+ */
 export function sampleProcesses(pids: Record<string, number>, intervalMs = 250) {
-  const readings = new Map<string, ProcReading[]>(Object.keys(pids).map((k) => [k, []]));
+  const all: Record<string, number> = { ...pids, 'bench (load generator)': process.pid };
+  const readings = new Map<string, ProcReading[]>([...Object.keys(all), MACHINE].map((k) => [k, []]));
   const take = () => {
-    for (const [name, pid] of Object.entries(pids)) {
+    for (const [name, pid] of Object.entries(all)) {
       const r = readProc(pid);
       if (r) readings.get(name)!.push(r);
     }
+    const m = readMachine();
+    if (m) readings.get(MACHINE)!.push(m);
   };
   take();
   const timer = setInterval(take, intervalMs);

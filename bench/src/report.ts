@@ -1,3 +1,4 @@
+import { MACHINE } from './proc.js';
 import type { BenchResults, SystemRun } from './results.js';
 import { barChart, lineChart } from './svg.js';
 import type { TargetRow } from './targets.js';
@@ -10,7 +11,7 @@ const table = (head: string[], rows: string[][]) =>
 /** Side-by-side table of system runs: one column per run, one row per figure. */
 export function compareRuns(runs: readonly SystemRun[]): string {
   const row = (label: string, f: (r: SystemRun) => string) => [label, ...runs.map(f)];
-  const procs = [...new Set(runs.flatMap((r) => (r.resources ?? []).map((x) => x.name)))];
+  const procs = [...new Set(runs.flatMap((r) => (r.resources ?? []).map((x) => x.name)))].filter((p) => p !== MACHINE);
   const rows = [
     row('failures sent (achieved rate)', (r) => `${r.sent} (${n(r.achievedRate, 0)}/s)`),
     row('answers to the sender', (r) => Object.entries(r.answers).map(([s, c]) => `${s === '0' ? 'none' : s}: ${c}`).join(', ')),
@@ -34,11 +35,17 @@ export function compareRuns(runs: readonly SystemRun[]): string {
     row('TCP connections the simulator accepted', (r) => (r.simConnections !== undefined ? String(r.simConnections) : '—')),
     row('first post → last outcome (s)', (r) => n(r.drainSec, 1)),
     ...procs.map((p) =>
-      row(`${p}: CPU avg / peak %, RSS max MB`, (r) => {
+      row(`${p}: CPU avg / peak % of a core; RSS at start → max MB`, (r) => {
         const x = r.resources?.find((y) => y.name === p);
-        return x ? `${n(x.cpuPercent, 0)} / ${n(x.cpuPeakPercent, 0)}, ${n(x.rssMaxMb, 0)}` : '—';
+        return x ? `${n(x.cpuPercent, 0)} / ${n(x.cpuPeakPercent, 0)}; ${n(x.rssStartMb, 0)} → ${n(x.rssMaxMb, 0)}` : '—';
       }),
     ),
+    row('CPU of other work on the machine, avg % of a core (machine busy − the processes above)', (r) => {
+      const m = r.resources?.find((y) => y.name === MACHINE);
+      if (!m) return '—';
+      const ours = (r.resources ?? []).filter((y) => y.name !== MACHINE).reduce((a, y) => a + (Number.isFinite(y.cpuPercent) ? y.cpuPercent : 0), 0);
+      return `${n(Math.max(0, m.cpuPercent - ours), 0)} (machine ${n(m.cpuPercent, 0)} of 200)`;
+    }),
   ];
   const configs = runs.map((r) => `- **${r.name}**: ${Object.entries(r.config).map(([k, v]) => `${k} ${v}`).join(' · ')}${r.notes?.length ? ` — ${r.notes.join('; ')}` : ''}`);
   return [table(['', ...runs.map((r) => r.name)], rows), '', ...configs].join('\n');
@@ -68,12 +75,25 @@ export function renderMarkdown(r: BenchResults, targets: TargetRow[], findings: 
       `autocannon 8, ${r.ingest.connections} connections, a distinct event per request, workers off. Each target starts on an empty Redis.`,
       '',
       table(
-        ['target', 'accepted/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'],
-        r.ingest.runs.map((x) => [x.name, n(x.acceptedPerSec, 0), n(x.latencyMs.p50, 2), n(x.latencyMs.p90, 2), n(x.latencyMs.p99, 2), n(x.latencyMs.max, 0), String(x.non2xx), String(x.errors)]),
+        ['target', 'accepted/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'CPU % of a core: server / Redis / load generator / machine (of 200)', 'server RSS MB'],
+        r.ingest.runs.map((x) => {
+          const cpu = (name: string) => n(x.resources?.find((y) => y.name === name)?.cpuPercent, 0);
+          return [
+            x.name,
+            n(x.acceptedPerSec, 0),
+            n(x.latencyMs.p50, 2),
+            n(x.latencyMs.p90, 2),
+            n(x.latencyMs.p99, 2),
+            n(x.latencyMs.max, 0),
+            String(x.non2xx),
+            String(x.errors),
+            `${cpu('server')} / ${cpu('redis')} / ${cpu('bench (load generator)')} / ${cpu(MACHINE)}`,
+            n(x.resources?.find((y) => y.name === 'server')?.rssMaxMb, 0),
+          ];
+        }),
       ),
       '',
-      `Ingress ÷ bare route: **${n(r.ingest.ratioToBare, 2)}×**.` +
-        (r.ingest.ingressResources?.length ? ` During the ingress run: ${r.ingest.ingressResources.map((x) => `${x.name} CPU ${n(x.cpuPercent, 0)} % of a core, RSS ${n(x.rssMaxMb, 0)} MB`).join('; ')}.` : ''),
+      `Ingress ÷ bare route: **${n(r.ingest.ratioToBare, 2)}×**. autocannon reports latency in whole milliseconds.`,
       '',
       '![ingest throughput](ingest-throughput.svg) ![ingest latency](ingest-latency.svg)',
       '',

@@ -13,6 +13,8 @@ export interface IngestRun {
   errors: number;
   timeouts: number;
   durationSec: number;
+  /** The server process (bare or ingress), Redis, the load generator and the whole machine during the run. */
+  resources?: ResourceUse[];
 }
 
 /** Scenario 1. */
@@ -21,7 +23,6 @@ export interface IngestResult {
   runs: IngestRun[];
   /** ingress accepted/s ÷ bare route requests/s. */
   ratioToBare: number;
-  ingressResources?: ResourceUse[];
 }
 
 /** One system (ours or the baseline) under one load. */

@@ -6,16 +6,13 @@ import { sampleProcesses } from '../proc.js';
 import type { IngestResult, IngestRun } from '../results.js';
 import { AUTH, failureEvent, startOurs, wipePrivateRedis, type BenchEnv } from '../stack.js';
 
-/** autocannon's default: enough to saturate one Node process on loopback without inflating latency. */
-const CONNECTIONS = 10;
-
 /** One autocannon run with a distinct failure event per request (so dedupe never short-circuits). */
-async function cannon(name: string, url: string, seconds: number, headers: Record<string, string>): Promise<IngestRun> {
+async function cannon(name: string, url: string, seconds: number, headers: Record<string, string>, connections: number): Promise<IngestRun> {
   let n = 0;
   const result = await autocannon({
     url,
     method: 'POST',
-    connections: CONNECTIONS,
+    connections,
     duration: seconds,
     headers: { 'content-type': 'application/json', ...headers },
     requests: [{ setupRequest: (req) => ({ ...req, body: failureEvent(randomUUID(), n++) }) }],
@@ -39,7 +36,7 @@ async function cannon(name: string, url: string, seconds: number, headers: Recor
  * routing, durable enqueue on a Redis with AOF everysec), workers off, beside a bare Fastify route and a bare
  * route doing one BullMQ add, all measured in this run with the same load generator and body.
  */
-export async function runIngest(env: BenchEnv, mode: Mode): Promise<IngestResult> {
+export async function runIngest(env: BenchEnv, mode: Mode, connections = 10): Promise<IngestResult> {
   const seconds = mode === 'quick' ? 4 : 10;
   const warmup = mode === 'quick' ? 1 : 2;
   const barePort = await freePort();
@@ -47,24 +44,23 @@ export async function runIngest(env: BenchEnv, mode: Mode): Promise<IngestResult
   const ours = await startOurs(env, { workers: 0 });
   try {
     await bare.waitForLine(/bare routes listening/, 30_000);
-    const targets: Array<[string, string, Record<string, string>]> = [
-      ['bare Fastify route', `http://127.0.0.1:${barePort}/bare`, {}],
-      ['bare route + BullMQ add', `http://127.0.0.1:${barePort}/bare-bullmq`, {}],
-      ['ingress (everything on)', `${ours.ingressUrl}/v1/fallbacks`, AUTH],
+    const targets: Array<[string, string, Record<string, string>, number]> = [
+      ['bare Fastify route', `http://127.0.0.1:${barePort}/bare`, {}, bare.child.pid!],
+      ['bare route + BullMQ add', `http://127.0.0.1:${barePort}/bare-bullmq`, {}, bare.child.pid!],
+      ['ingress (everything on)', `${ours.ingressUrl}/v1/fallbacks`, AUTH, ours.ingress.child.pid!],
     ];
     const runs: IngestRun[] = [];
-    let ingressResources;
-    for (const [name, url, headers] of targets) {
-      await cannon(`${name} (warm-up)`, url, warmup, headers); // JIT, connection pools, Redis scripts loaded
-      const sampler = name.startsWith('ingress') ? sampleProcesses({ ingress: ours.ingress.child.pid!, redis: env.redisPid, 'load generator (autocannon)': process.pid }) : undefined;
-      runs.push(await cannon(name, url, seconds, headers));
-      if (sampler) ingressResources = sampler.stop().filter((r) => r.samples > 0);
+    for (const [name, url, headers, pid] of targets) {
+      await cannon(`${name} (warm-up)`, url, warmup, headers, connections); // JIT, connection pools, Redis scripts loaded
+      const sampler = sampleProcesses({ server: pid, redis: env.redisPid });
+      const run = await cannon(name, url, seconds, headers, connections);
+      runs.push({ ...run, resources: sampler.stop() });
       // Each run starts on an empty Redis: hundreds of thousands of queued jobs would skew the next one.
       await wipePrivateRedis(env);
     }
     const bareRun = runs[0]!;
     const ingressRun = runs[2]!;
-    return { connections: CONNECTIONS, runs, ratioToBare: ingressRun.acceptedPerSec / bareRun.requestsPerSec, ...(ingressResources ? { ingressResources } : {}) };
+    return { connections, runs, ratioToBare: ingressRun.acceptedPerSec / bareRun.requestsPerSec };
   } finally {
     await Promise.all([bare.kill('SIGTERM'), ours.stop()]);
     await wipePrivateRedis(env);

@@ -92,6 +92,6 @@ async function ourWorker(env: BenchEnv, backlog: number, concurrency: string): P
  * counted. Our worker at the default concurrency and at a sized one, beside a no-op BullMQ worker (the ceiling).
  */
 export async function runThroughput(env: BenchEnv, mode: Mode): Promise<SystemRun[]> {
-  const backlog = mode === 'quick' ? 1500 : 6000;
+  const backlog = mode === 'quick' ? 1500 : 4000;
   return [await bareWorker(env, backlog, '500'), await ourWorker(env, backlog, '50'), await ourWorker(env, backlog, '500')];
 }
