@@ -4,7 +4,7 @@ import { summarizeProfile, type CpuProfile } from './profile.js';
 
 for (const file of process.argv.slice(2).filter((a) => a !== '--')) {
   const s = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, 30);
-  console.log(`\n${file}: ${(s.totalMs / 1000).toFixed(1)} s profiled`);
+  console.log(`\n${file}: ${(s.totalMs / 1000).toFixed(1)} s busy (idle left out; percentages are of busy time)`);
   console.log('  by module group (self time):');
   for (const l of s.groups.slice(0, 15)) console.log(`    ${l.percent.toFixed(1).padStart(5)} %  ${l.selfMs.toFixed(0).padStart(7)} ms  ${l.name}`);
   console.log('  by function (total time, callees included):');

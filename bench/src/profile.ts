@@ -30,14 +30,18 @@ export function moduleGroup(url: string, functionName = ''): string {
   return url;
 }
 
-/** Self time per function and per module group, and total (inclusive) time per function, largest first. */
+/** Busy time (idle samples left out): self time per function and per module group, total time per function. */
 export function summarizeProfile(p: CpuProfile, top = 25): { totalMs: number; functions: ProfileLine[]; groups: ProfileLine[]; inclusive: ProfileLine[] } {
   const hits = new Map<number, number>();
   if (p.samples?.length) for (const id of p.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
   else for (const n of p.nodes) hits.set(n.id, n.hitCount ?? 0);
+  // Percentages are of busy time: an idle process (waiting for I/O or for the next request) is not a cost.
+  const idleIds = new Set(p.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  for (const id of idleIds) hits.delete(id);
   const totalHits = [...hits.values()].reduce((a, b) => a + b, 0);
-  const totalMs = (p.endTime - p.startTime) / 1000;
-  const msPerHit = totalHits > 0 ? totalMs / totalHits : 0;
+  const sampled = p.samples?.length ?? p.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0);
+  const msPerHit = sampled > 0 ? (p.endTime - p.startTime) / 1000 / sampled : 0;
+  const totalMs = totalHits * msPerHit;
   const fn = new Map<string, number>();
   const group = new Map<string, number>();
   const keyOf = new Map<number, string>();

@@ -51,6 +51,18 @@ export function compareRuns(runs: readonly SystemRun[]): string {
   return [table(['', ...runs.map((r) => r.name)], rows), '', ...configs].join('\n');
 }
 
+/** How the figures are made; printed with every report so a reader need not open the code. */
+export const METHOD = [
+  'Time to transfer: the sender logs when each POST leaves (epoch ms); the simulator logs when it receives the transfer request (its ledger); both run on this machine\'s clock and are matched by conversation id. Resolution 1 ms.',
+  'The split of our time to transfer uses BullMQ\'s own timestamps: post → job stored (`timestamp`), stored → a worker started it (`processedOn`), started → the simulator received the transfer.',
+  'Ledger: ours from BullMQ (completed jobs split by their result into transferred/expired, failed jobs with their reason code, anything else pending); the baseline has no queue, so a failure is transferred (the simulator applied it) or lost (the sender got a 500 or nothing, and nothing remembers it). Duplicates and early requests come from the simulator.',
+  'The baseline is the tutorial\'s `ExecuteBotFallback` transcribed (bench/src/baseline.ts): inline in the webhook handler, `POST /api/v2/interactions` (served by the simulator only: it does not exist in Genesys Cloud), 3 retries at 500 ms doubling on 429/5xx, Retry-After ignored; a sender that hangs up (8 s, Cognigy\'s default timeout) cancels it like Go\'s request context.',
+  'The simulator answers a request that arrives before its token\'s Retry-After with another 429 and a new Retry-After (at least 1 s from then): a client that keeps retrying early keeps itself blocked, which is what the tutorial does in the storm and outage runs.',
+  'Requests per transfer = Genesys API requests (429s included, token requests excluded) ÷ conversations the simulator transferred. Outage runs also spend a read on each call that had already ended.',
+  'Drain share (outage) = admitted requests between the first and the last, less each client\'s initial burst, per minute, ÷ 300 per client: the long-run rate a backlog of many minutes is drained at.',
+  'CPU is read from /proc (% of one core; the machine has 2, so 200 % is all of it); "other work" is the machine\'s busy time less the processes sampled. RSS includes tsx, which the services run under (measured separately: ~50 MB per process at idle).',
+];
+
 /** The report's Markdown. */
 export function renderMarkdown(r: BenchResults, targets: TargetRow[], findings: string[]): string {
   const m = r.machine;
@@ -75,7 +87,7 @@ export function renderMarkdown(r: BenchResults, targets: TargetRow[], findings: 
       `autocannon 8, ${r.ingest.connections} connections, a distinct event per request, workers off. Each target starts on an empty Redis.`,
       '',
       table(
-        ['target', 'accepted/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'CPU % of a core: server / Redis / load generator / machine (of 200)', 'server RSS MB'],
+        ['target', 'accepted/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'CPU % of a core: server / Redis / load generator / machine (of 200)', 'server CPU µs per request', 'server RSS MB'],
         r.ingest.runs.map((x) => {
           const cpu = (name: string) => n(x.resources?.find((y) => y.name === name)?.cpuPercent, 0);
           return [
@@ -88,12 +100,13 @@ export function renderMarkdown(r: BenchResults, targets: TargetRow[], findings: 
             String(x.non2xx),
             String(x.errors),
             `${cpu('server')} / ${cpu('redis')} / ${cpu('bench (load generator)')} / ${cpu(MACHINE)}`,
+            n(((x.resources?.find((y) => y.name === 'server')?.cpuPercent ?? Number.NaN) * 10_000) / x.requestsPerSec, 0),
             n(x.resources?.find((y) => y.name === 'server')?.rssMaxMb, 0),
           ];
         }),
       ),
       '',
-      `Ingress ÷ bare route: **${n(r.ingest.ratioToBare, 2)}×**. autocannon reports latency in whole milliseconds.`,
+      `Ingress ÷ bare route: **${n(r.ingest.ratioToBare, 2)}×**. autocannon reports latency in whole milliseconds. CPU µs per request (the server's CPU time ÷ requests answered) depends far less on what else the machine runs than requests/s does.`,
       '',
       '![ingest throughput](ingest-throughput.svg) ![ingest latency](ingest-latency.svg)',
       '',
@@ -103,6 +116,7 @@ export function renderMarkdown(r: BenchResults, targets: TargetRow[], findings: 
   if (r.throughput?.length) out.push('## Worker throughput (no rate limit)', '', compareRuns(r.throughput), '');
   if (r.storm?.length) out.push('## 3. 429 storm', '', compareRuns(r.storm), '', '![storm](storm.svg)', '');
   if (r.outage?.length) out.push('## 4. Bot outage', '', compareRuns(r.outage), '', '![outage timeline](outage-timeline.svg)', '');
+  out.push('## Method', '', ...METHOD.map((m) => `- ${m}`), '');
   if (r.errors.length) out.push('## Scenarios that failed to run', '', ...r.errors.map((e) => `- ${e.scenario}: ${e.error}`), '');
   return out.join('\n');
 }

@@ -47,6 +47,8 @@ export async function runIngest(env: BenchEnv, mode: Mode, connections = 10): Pr
     const targets: Array<[string, string, Record<string, string>, number]> = [
       ['bare Fastify route', `http://127.0.0.1:${barePort}/bare`, {}, bare.child.pid!],
       ['bare route + BullMQ add', `http://127.0.0.1:${barePort}/bare-bullmq`, {}, bare.child.pid!],
+      ['bare route + SET NX, then add', `http://127.0.0.1:${barePort}/bare-claim-add`, {}, bare.child.pid!],
+      ['bare route + SET NX and add pipelined', `http://127.0.0.1:${barePort}/bare-claim-add-pipelined`, {}, bare.child.pid!],
       ['ingress (everything on)', `${ours.ingressUrl}/v1/fallbacks`, AUTH, ours.ingress.child.pid!],
     ];
     const runs: IngestRun[] = [];
@@ -59,7 +61,7 @@ export async function runIngest(env: BenchEnv, mode: Mode, connections = 10): Pr
       await wipePrivateRedis(env);
     }
     const bareRun = runs[0]!;
-    const ingressRun = runs[2]!;
+    const ingressRun = runs[runs.length - 1]!;
     return { connections, runs, ratioToBare: ingressRun.acceptedPerSec / bareRun.requestsPerSec };
   } finally {
     await Promise.all([bare.kill('SIGTERM'), ours.stop()]);

@@ -13,7 +13,7 @@ import { runSystem } from './run.js';
  */
 export async function runOutage(env: BenchEnv, mode: Mode): Promise<SystemRun[]> {
   const count = mode === 'quick' ? 600 : 2000;
-  const ttlSeconds = mode === 'quick' ? 20 : 60;
+  const ttlSeconds = mode === 'quick' ? 20 : 45;
   const rate = 1000;
   const hangupAfterMs = [0.25, 0.5, 0.75, 1.5].map((f) => Math.round(f * ttlSeconds * 1000));
   const sim = { rateLimitPerMinute: 300, orgRateLimitPerMinute: 0, transferDelayMs: 0, latencyMs: 0 };
@@ -35,6 +35,15 @@ export async function runOutage(env: BenchEnv, mode: Mode): Promise<SystemRun[]>
       clients: 1,
       workerEnv: { GENESYS_REQUESTS_PER_MINUTE: '290', GENESYS_BURST: '10' },
       config: { ...config, clients: 1, pacing: '290/min + burst 10' },
+    }),
+    // Under a rate limit every request is a transfer not made: the event's participantId saves the first read.
+    await runSystem(env, {
+      ...common,
+      name: 'ours, 1 client, participantId',
+      system: 'ours',
+      clients: 1,
+      withParticipant: true,
+      config: { ...config, clients: 1, pacing: '280/min + burst 10 (default)', participantId: 'yes' },
     }),
     await runSystem(env, { ...common, name: 'ours, 3 clients', system: 'ours', clients: 3, config: { ...config, clients: 3, pacing: '280/min + burst 10 (default)' } }),
     await runSystem(env, { ...common, name: 'baseline, 1 client', system: 'baseline', config: { ...config, clients: 1, 'sender timeout': '8 s' } }),
