@@ -43,6 +43,7 @@ async function simSide(env: BenchEnv, load: LoadResult) {
       rateLimited: stats.rateLimited,
       early: stats.earlyRequests,
       tokenRequests: stats.byEndpoint['oauth/token'] ?? 0,
+      byEndpoint: Object.fromEntries(Object.entries(stats.byEndpoint).filter(([k]) => k !== 'oauth/token')),
       perTransfer: firstTransfer.size > 0 ? (stats.requests - (stats.byEndpoint['oauth/token'] ?? 0)) / firstTransfer.size : Number.NaN,
       admittedPerMinute: windowMin > 0 ? tally.admitted / windowMin : Number.NaN,
     },

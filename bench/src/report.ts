@@ -25,6 +25,7 @@ export function compareRuns(runs: readonly SystemRun[]): string {
     row('lost / pending / duplicates', (r) => `${r.ledger.lost} / ${r.ledger.pending} / ${r.ledger.duplicates}`),
     row('ledger', (r) => (r.ledger.balanced ? 'balanced' : r.ledger.problems.join(', '))),
     row('Genesys API requests (429s)', (r) => `${r.genesys.apiRequests} (${r.genesys.rateLimited})`),
+    row('… by endpoint', (r) => (r.genesys.byEndpoint ? Object.entries(r.genesys.byEndpoint).map(([k, v]) => `${k} ${v}`).join(', ') : '—')),
     row('early requests (before Retry-After)', (r) => String(r.genesys.early)),
     row('requests per transfer', (r) => n(r.genesys.perTransfer, 2)),
     row('admitted requests/min', (r) => n(r.genesys.admittedPerMinute, 0)),

@@ -45,6 +45,8 @@ export interface SystemRun {
     rateLimited: number;
     early: number;
     tokenRequests: number;
+    /** API requests by endpoint label (conversations/read, replace/queue, interactions, …). */
+    byEndpoint?: Record<string, number>;
     /** API requests ÷ transfers the simulator applied. */
     perTransfer: number;
     /** Admitted (non-429) API requests per minute between the first and last API request. */

@@ -13,7 +13,8 @@ const clients = Object.fromEntries(
     return [entry.slice(0, at), entry.slice(at + 1)];
   }),
 );
-const sim = createSimulator({ rateLimitPerMinute: 0, transferDelayMs: 0, clients });
+// Keep every request of a run in the ledger (the default keeps 100,000): timing windows are read from it.
+const sim = createSimulator({ rateLimitPerMinute: 0, transferDelayMs: 0, clients, requestLedgerLimit: 2_000_000 });
 // TCP connections accepted: a client whose keep-alive pool churns opens far more than its concurrency.
 let connections = 0;
 sim.app.server.on('connection', () => (connections += 1));

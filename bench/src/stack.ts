@@ -176,7 +176,9 @@ export async function startOurs(env: BenchEnv, opts: OursOptions = {}): Promise<
   };
   const workers: ServiceProcess[] = [];
   const addWorker = async (extra: Record<string, string> = {}) => {
-    const w = startService(`worker-${workers.length + 1}`, 'apps/worker/src/main.ts', { ...workerEnv, ...profile(`worker-${workers.length + 1}`), ...extra });
+    // The worker's ops server (/metrics) stays on, as in production, on a free port of its own.
+    const http = { WORKER_HTTP_HOST: '127.0.0.1', WORKER_HTTP_PORT: String(await freePort()) };
+    const w = startService(`worker-${workers.length + 1}`, 'apps/worker/src/main.ts', { ...workerEnv, ...http, ...profile(`worker-${workers.length + 1}`), ...extra });
     workers.push(w);
     await w.waitForLine(/worker ready/, 30_000);
     return w;

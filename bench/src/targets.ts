@@ -58,7 +58,7 @@ export function evaluateTargets(r: BenchResults): TargetRow[] {
   const storm = byName(r.storm, 'ours, 429 storm');
   add('0 requests before a Retry-After elapsed', oursRuns.length ? `${early} (all our runs; storm: ${storm ? storm.genesys.early : 'not run'})` : 'not run', oursRuns.length ? early === 0 : undefined);
 
-  for (const name of ['ours, 1 client', 'ours, 1 client, 290/min', 'ours, 3 clients']) {
+  for (const name of ['ours, 1 client', 'ours, 1 client, participantId', 'ours, 3 clients']) {
     const o = byName(r.outage, name);
     const share = o ? sustainedShare(o) : Number.NaN;
     add(
