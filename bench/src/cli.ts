@@ -31,7 +31,8 @@ export const USAGE = `pnpm bench [-- --quick] [--only ingest,ttt,throughput,stor
                 storm       3. 429 storm with Retry-After, ours and the baseline
                 outage      4. bot outage: 2,000 failures against 300 requests/min per OAuth client, 1 and 3 clients,
                                and the baseline
-Reports go to bench/results/<date>-<mode>/ (report.md, results.json, *.svg) and bench/results/latest/.`;
+Reports go to bench/results/<date>-<mode>/ (report.md, results.json, *.svg) and bench/results/latest/;
+pnpm --filter @fallback/bench report <dir> renders one again from its results.json.`;
 
 /** Parses argv (without node and the script); throws naming an unknown flag or scenario. */
 export function parseArgs(argv: readonly string[]): CliOptions {

@@ -50,12 +50,42 @@ async function simSide(env: BenchEnv, load: LoadResult) {
   };
 }
 
+/** What a run's options say about it. */
+interface RunLabels {
+  name: string;
+  config: SystemRun['config'];
+  resources?: ResourceUse[];
+  notes?: string[];
+}
+
+/** The figures both systems report the same way: what was sent, answered, and seen by the simulator. */
+function sharedFigures(system: SystemRun['system'], opts: RunLabels, load: LoadResult, side: Awaited<ReturnType<typeof simSide>>, ledger: SystemRun['ledger'], simConnections: number) {
+  return {
+    name: opts.name,
+    system,
+    config: opts.config,
+    sent: load.sent.length,
+    answers: side.answers,
+    achievedRate: load.achievedRate,
+    ackMs: summarize(load.sent.map((s) => s.ms)),
+    ledger,
+    timeToTransferMs: side.timeToTransferMs,
+    tttSeries: side.tttSeries,
+    genesys: side.genesys,
+    simTransfers: side.simTransfers,
+    simConnections,
+    timeline: side.timeline,
+    ...(opts.resources ? { resources: opts.resources } : {}),
+    ...(opts.notes ? { notes: opts.notes } : {}),
+  };
+}
+
 /** Waits for our queue to drain, then reads BullMQ's outcomes and the simulator's ledger into one SystemRun. */
 export async function measureOurs(
   env: BenchEnv,
   ours: Ours,
   load: LoadResult,
-  opts: { name: string; config: SystemRun['config']; drainTimeoutMs: number; resources?: ResourceUse[]; notes?: string[] },
+  opts: RunLabels & { drainTimeoutMs: number },
 ): Promise<SystemRun> {
   const accepted = load.sent.filter((s) => s.status === 202).length;
   await waitForDrain(ours.queue, accepted, opts.drainTimeoutMs);
@@ -76,27 +106,12 @@ export async function measureOurs(
     parts.worker.push(moved - j.processedOn);
   }
   return {
-    name: opts.name,
-    system: 'ours',
-    config: opts.config,
-    sent: load.sent.length,
-    answers: side.answers,
-    achievedRate: load.achievedRate,
-    ackMs: summarize(load.sent.map((s) => s.ms)),
-    ledger,
+    ...sharedFigures('ours', opts, load, side, ledger, counters.simConnections),
     failedReasons: reasons,
-    timeToTransferMs: side.timeToTransferMs,
-    genesys: side.genesys,
-    simTransfers: side.simTransfers,
     redisCallsPerJob: perJob(counters.redisCalls, accepted),
-    simConnections: counters.simConnections,
     breakdownMs: { ingress: summarize(parts.ingress), queued: summarize(parts.queued), worker: summarize(parts.worker) },
-    tttSeries: side.tttSeries,
     transfersPerSec: ratePerSecond(ledger.transferred, minOf(started), maxOf(transferredEnds)),
     drainSec: (maxOf(ended) - load.startedAt) / 1000,
-    ...(opts.resources ? { resources: opts.resources } : {}),
-    timeline: side.timeline,
-    ...(opts.notes ? { notes: opts.notes } : {}),
   };
 }
 
@@ -107,28 +122,10 @@ export async function measureOurs(
 export async function measureBaseline(
   env: BenchEnv,
   load: LoadResult,
-  opts: { name: string; config: SystemRun['config']; resources?: ResourceUse[]; notes?: string[] },
+  opts: RunLabels,
 ): Promise<SystemRun> {
   const counters = await readCounters(env);
   const side = await simSide(env, load);
   const ledger = checkLedger({ accepted: load.sent.length, transferred: side.simTransfers, failed: 0, expired: 0, pending: 0, duplicates: side.duplicates });
-  return {
-    name: opts.name,
-    system: 'baseline',
-    config: opts.config,
-    sent: load.sent.length,
-    answers: side.answers,
-    achievedRate: load.achievedRate,
-    ackMs: summarize(load.sent.map((s) => s.ms)),
-    ledger,
-    timeToTransferMs: side.timeToTransferMs,
-    tttSeries: side.tttSeries,
-    genesys: side.genesys,
-    simTransfers: side.simTransfers,
-    simConnections: counters.simConnections,
-    drainSec: (load.endedAt - load.startedAt) / 1000,
-    ...(opts.resources ? { resources: opts.resources } : {}),
-    timeline: side.timeline,
-    ...(opts.notes ? { notes: opts.notes } : {}),
-  };
+  return { ...sharedFigures('baseline', opts, load, side, ledger, counters.simConnections), drainSec: (load.endedAt - load.startedAt) / 1000 };
 }

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { MACHINE } from './proc.js';
 import type { BenchResults, SystemRun } from './results.js';
 import { barChart, lineChart } from './svg.js';
@@ -113,13 +115,20 @@ export function renderMarkdown(r: BenchResults, targets: TargetRow[], findings: 
       '',
     );
   }
-  if (r.ttt?.length) out.push('## 2, 5, 6. Time to transfer, the baseline beside it, resource use', '', compareRuns(r.ttt), '', '![time to transfer](ttt.svg) ![resources](resources.svg)', '');
+  if (r.ttt?.length) out.push('## 2, 5, 6. Time to transfer, the baseline beside it, resource use', '', compareRuns(r.ttt), '', '![time to transfer](ttt.svg) ![time to transfer over time](ttt-over-time.svg) ![resources](resources.svg)', '');
   if (r.throughput?.length) out.push('## Worker throughput (no rate limit)', '', compareRuns(r.throughput), '');
   if (r.storm?.length) out.push('## 3. 429 storm', '', compareRuns(r.storm), '', '![storm](storm.svg)', '');
   if (r.outage?.length) out.push('## 4. Bot outage', '', compareRuns(r.outage), '', '![outage timeline](outage-timeline.svg)', '');
   out.push('## Method', '', ...METHOD.map((m) => `- ${m}`), '');
   if (r.errors.length) out.push('## Scenarios that failed to run', '', ...r.errors.map((e) => `- ${e.scenario}: ${e.error}`), '');
   return out.join('\n');
+}
+
+/** Writes report.md and the charts of `results` (with its targets and findings) into `dir`. */
+export function writeReport(dir: string, results: BenchResults, targets: TargetRow[], findings: string[]): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'report.md'), renderMarkdown(results, targets, findings));
+  for (const [name, svg] of Object.entries(renderCharts(results))) writeFileSync(path.join(dir, name), svg);
 }
 
 /** The report's charts (file name → SVG). */
@@ -143,6 +152,12 @@ export function renderCharts(r: BenchResults): Record<string, string> {
       series: (['p50', 'p95', 'p99'] as const).map((p) => ({ name: p, values: r.ttt!.map((x) => x.timeToTransferMs[p]) })),
     });
     const oursRuns = r.ttt.filter((x) => x.system === 'ours');
+    charts['ttt-over-time.svg'] = lineChart({
+      title: 'Time to transfer of each failure, by when it was sent',
+      xLabel: 's since the first post',
+      yLabel: 'ms',
+      series: oursRuns.map((x) => ({ name: x.name, points: x.tttSeries ?? [] })),
+    });
     charts['resources.svg'] = barChart({
       title: 'Peak RSS per process during the steady-rate runs',
       yLabel: 'MB',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, escapeXml, lineChart, niceMax } from './svg.js';
+import { barChart, escapeXml, lineChart, niceMax, wrapLabel } from './svg.js';
 
 describe('SVG writer', () => {
   it('escapes markup in labels', () => {
@@ -17,6 +17,11 @@ describe('SVG writer', () => {
     expect(niceMax(6)).toBe(10);
     expect(niceMax(1200)).toBe(2000);
     expect(niceMax(0)).toBe(1);
+  });
+
+  it('wraps long category labels on word boundaries', () => {
+    expect(wrapLabel('bare route + SET NX and add pipelined', 14)).toEqual(['bare route +', 'SET NX and add', 'pipelined']);
+    expect(wrapLabel('averyveryverylongword x', 5)).toEqual(['averyveryverylongword', 'x']);
   });
 
   it('draws NaN as an empty bar labelled n/a, never as NaN coordinates', () => {

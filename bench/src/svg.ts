@@ -13,6 +13,17 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
+/** Splits a label into lines of at most `maxChars` (words kept whole unless one is longer). */
+export function wrapLabel(text: string, maxChars: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 1 + word.length <= maxChars) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 const finite = (v: number) => (Number.isFinite(v) ? v : 0);
 const fmt = (v: number) => (!Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10));
 
@@ -33,8 +44,9 @@ function frame(title: string, yLabel: string, yMax: number, body: string, legend
       return `<line x1="${M.left}" x2="${W - M.right}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#e2e8f0"/><text x="${M.left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end" font-size="11">${fmt(t)}</text>`;
     })
     .join('');
+  const step = Math.min(150, (W - M.left - M.right) / Math.max(1, legend.length));
   const legendSvg = legend
-    .map((name, i) => `<rect x="${M.left + i * 150}" y="${H - 22}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/><text x="${M.left + i * 150 + 16}" y="${H - 12}" font-size="11">${escapeXml(name)}</text>`)
+    .map((name, i) => `<rect x="${M.left + i * step}" y="${H - 22}" width="12" height="12" fill="${PALETTE[i % PALETTE.length]}"/><text x="${M.left + i * step + 16}" y="${H - 12}" font-size="11">${escapeXml(name)}</text>`)
     .join('');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,
@@ -71,7 +83,9 @@ export function barChart(opts: { title: string; yLabel: string; categories: stri
         `<text x="${(x + barW / 2).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-size="10">${fmt(v)}</text>`,
       );
     });
-    bars.push(`<text x="${(M.left + ci * groupW + groupW / 2).toFixed(1)}" y="${M.top + plotH + 16}" text-anchor="middle" font-size="11">${escapeXml(cat)}</text>`);
+    const cx = (M.left + ci * groupW + groupW / 2).toFixed(1);
+    const lines = wrapLabel(cat, Math.max(6, Math.floor(groupW / 6.2)));
+    bars.push(`<text x="${cx}" y="${M.top + plotH + 16}" text-anchor="middle" font-size="11">${lines.map((l, i) => `<tspan x="${cx}" dy="${i === 0 ? 0 : 13}">${escapeXml(l)}</tspan>`).join('')}</text>`);
   });
   return frame(opts.title, opts.yLabel, yMax, bars.join('\n'), opts.series.length > 1 ? opts.series.map((s) => s.name) : []);
 }
