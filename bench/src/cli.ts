@@ -22,7 +22,7 @@ export const USAGE = `pnpm bench [-- --quick] [--only ingest,ttt,throughput,stor
 
   --quick       short runs (development; figures are indicative only)
   --connections N  autocannon connections for the ingest scenario (default 10)
-  --profile     write CPU profiles of ingress and worker (node --cpu-prof) to <report dir>/profiles/;
+  --profile     write V8 CPU profiles of ingress and worker (inspector, preloaded) to <report dir>/profiles/;
                 summarise one with: pnpm --filter @fallback/bench profile <file.cpuprofile>
   --only LIST   run only these scenarios (comma-separated), e.g. --only ingest or --only=storm,outage
                 ingest      1. ingest capacity of one ingress process vs a bare Fastify route (and one BullMQ add)
