@@ -125,6 +125,21 @@ describe('worker under Genesys faults (real Redis, real BullMQ, simulator over H
     expect(rig.sim.stats().byEndpoint).toMatchObject({ 'replace/queue': 1, 'conversations/read': 1 });
   });
 
+  it('under a request budget, jobs handed back before sending still skip the read when the event names the leg', async () => {
+    // 10 requests/s and a first slot allowed only 50 ms away: most jobs are handed back at least once before
+    // their first request. A hand-back posted nothing, so each job still needs only its POST and one confirming read.
+    rig = await startWorkerRig({ env: { GENESYS_REQUESTS_PER_MINUTE: '600', GENESYS_BURST: '1', PACING_FIRST_WAIT_MS: '50' } });
+    const ids = [];
+    for (let i = 0; i < 8; i += 1) {
+      const conv = rig.sim.createConversation();
+      ids.push(await rig.submit({ conversationId: conv.id, participantId: conv.participants.find((p) => p.purpose === 'external')!.id }));
+    }
+    const views = await rig.settle(ids);
+    expect(ledger(views, rig.sim)).toMatchObject({ accepted: 8, transferred: 8, duplicateTransfers: 0 });
+    expect(views.some((v) => v.starts > 1)).toBe(true);
+    expect(rig.sim.stats().byEndpoint).toMatchObject({ 'replace/queue': 8, 'conversations/read': 8 });
+  });
+
   it('routes to the right endpoint per strategy', async () => {
     rig = await startWorkerRig({ env: { TRANSFER_STRATEGY: 'calls-replace', GENESYS_READ_ENDPOINT: 'calls' } });
     const conv = rig.sim.createConversation();

@@ -18,7 +18,7 @@ export const workerSchema = z
     CONFIRM_DELAY_MS: int(250, 0, 10_000),
     CONFIRM_READS: int(3, 0, 10),
     MAX_RETRY_AFTER_SECONDS: int(180, 1, 3600),
-    WORKER_CONCURRENCY: int(50, 1, 5000),
+    WORKER_CONCURRENCY: int(200, 1, 5000),
     LOCK_DURATION_MS: int(3000, 1000, 600_000),
     STALLED_INTERVAL_MS: int(1000, 500, 600_000),
     MAX_STALLED_COUNT: int(3, 0, 100),

@@ -33,8 +33,10 @@ export interface ConfirmPolicy {
 
 /** The per-conversation claim (packages/queue ConversationClaims). */
 export interface Claims {
-  acquire(conversationId: string, holder: string, ttlMs: number): Promise<{ ok: boolean; holder: string | null }>;
+  /** `renewed`: the holder already held it (an earlier run of the same job). */
+  acquire(conversationId: string, holder: string, ttlMs: number): Promise<{ ok: boolean; holder: string | null; renewed: boolean }>;
   release(conversationId: string, holder: string): Promise<void>;
+  holderOf(conversationId: string): Promise<string | null>;
 }
 
 /** How the processor spends the Genesys request budget. */
@@ -56,7 +58,7 @@ export interface ProcessorDeps {
   confirm: ConfirmPolicy;
   pacing: PacingPolicy;
   claims: Claims;
-  /** How long a conversation claim lasts (ms): longer than a POST plus its confirmation can take. */
+  /** How long a conversation claim outlives the job's deadline (ms): the job's runs find it until it is final. */
   claimTtlMs: number;
   /** Starts (BullMQ attemptsStarted, rate-limit hand-backs included) after which a job fails for good. */
   maxStarts: number;
@@ -127,14 +129,26 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
     const holder = job.id!;
     const log = deps.log.child({ jobId: job.id, conversationId: data.conversationId });
     let requests = 0;
+    // Claim state: held by this job (this run or an earlier one); and whether a POST may have left (this run, or
+    // an earlier run of this job: it claimed before posting). While a POST may have landed, nothing is released
+    // and nothing is decided without reading the conversation.
     let claimed = false;
+    let mayHavePosted = false;
     const untilDeadline = () => data.deadline - now();
-    const expired = (): FallbackResult => {
+    const releaseUnused = async () => {
+      if (claimed && !mayHavePosted) {
+        claimed = false;
+        await deps.claims.release(data.conversationId, holder).catch(() => undefined);
+      }
+    };
+    const expired = async (): Promise<FallbackResult> => {
+      await releaseUnused();
       log.warn({ deadline: new Date(data.deadline).toISOString(), genesysRequests: requests }, 'fallback expired before transfer');
       deps.onOutcome?.('expired', job, { genesysRequests: requests });
       return { outcome: 'expired', at: now(), deadline: data.deadline, reason: REASONS.deadlinePassed };
     };
     const done = (participantId: string, alreadyTransferred: boolean): FallbackResult => {
+      log.info({ participantId, alreadyTransferred, genesysRequests: requests }, 'transferred');
       deps.onOutcome?.(alreadyTransferred ? 'already-transferred' : 'transferred', job, { genesysRequests: requests });
       return { outcome: 'transferred', at: now(), target: data.target, participantId, alreadyTransferred, genesysRequests: requests };
     };
@@ -148,38 +162,43 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
       requests += 1;
       return deps.genesys.getConversation(data.conversationId, { maxWaitMs });
     };
+    /** Reads the call and ends the job if it is over or already moved; else the leg to replace. */
+    const look = async (maxWaitMs: number, participantId: string | undefined) => {
+      const view = await read(maxWaitMs);
+      const over = callOverReason(view);
+      if (over) fail(REASONS.callEnded, over);
+      const evidence = transferEvidence(view, data.target, participantId ? { legId: participantId } : { since: data.receivedAt - 60_000 });
+      if (evidence) {
+        log.info({ evidence }, 'already transferred; not posting again');
+        return { done: done(participantId ?? 'unknown', true) };
+      }
+      const leg = participantId
+        ? (view.participants.find((p) => p.id === participantId && p.state === 'connected') ?? pickLegToReplace(view, deps.legPolicy))
+        : pickLegToReplace(view, deps.legPolicy);
+      if (!leg) fail(REASONS.noReplaceableLeg, `no connected ${deps.legPolicy.purposes.join('/')} leg to replace`);
+      return { leg };
+    };
 
     try {
       if ((job.attemptsStarted ?? 1) > deps.maxStarts) fail(REASONS.attemptsExhausted, `started ${job.attemptsStarted} times`);
-      if (untilDeadline() <= 0) return expired();
-      checkShutdown();
-
-      // attemptsStarted counts this start: 1 (and no failed attempt) means no earlier run can have posted.
-      const firstStart = (job.attemptsStarted ?? 1) <= 1 && job.attemptsMade === 0;
-      let participantId = data.participantId;
-      let firstRequest = true;
-      if (!(firstStart && participantId)) {
-        const view = await read(preTransferWait(true));
-        firstRequest = false;
-        const over = callOverReason(view);
-        if (over) fail(REASONS.callEnded, over);
-        const evidence = transferEvidence(view, data.target, participantId ? { legId: participantId } : { since: data.receivedAt - 60_000 });
-        if (evidence) {
-          log.info({ evidence }, 'already transferred; not posting again');
-          return done(participantId ?? 'unknown', true);
+      if (untilDeadline() <= 0) {
+        // Past the deadline nothing is posted; but if an earlier run of this job may have posted, find out.
+        if ((await deps.claims.holderOf(data.conversationId)) === holder) {
+          mayHavePosted = true;
+          const seen = await look(deps.pacing.inFlightMaxWaitMs, data.participantId).catch(() => undefined);
+          if (seen?.done) return seen.done;
         }
-        const leg = participantId
-          ? (view.participants.find((p) => p.id === participantId && p.state === 'connected') ?? pickLegToReplace(view, deps.legPolicy))
-          : pickLegToReplace(view, deps.legPolicy);
-        if (!leg) fail(REASONS.noReplaceableLeg, `no connected ${deps.legPolicy.purposes.join('/')} leg to replace`);
-        participantId = leg.id;
+        return await expired();
       }
-      if (untilDeadline() <= 0) return expired();
       checkShutdown();
 
-      const claim = await deps.claims.acquire(data.conversationId, holder, deps.claimTtlMs);
+      // One job at a time moves a call. The claim also remembers, across runs and crashes, that this job may
+      // have posted: a run that finds its own claim reads before anything else (transfers are not idempotent).
+      const claim = await deps.claims.acquire(data.conversationId, holder, untilDeadline() + deps.claimTtlMs);
       if (!claim.ok) {
-        // Another job is moving this call right now: look again shortly instead of posting a second transfer.
+        // Another job is moving this call: see whether it already has, else look again shortly.
+        const seen = await look(preTransferWait(true), data.participantId);
+        if (seen.done) return seen.done;
         log.info({ holder: claim.holder }, 'another job holds this conversation; re-checking shortly');
         if (token) {
           await job.moveToDelayed(now() + 1000, token);
@@ -188,9 +207,22 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
         throw new Error(`conversation claimed by ${claim.holder}`);
       }
       claimed = true;
+      mayHavePosted = claim.renewed;
+
+      let participantId = data.participantId;
+      let firstRequest = true;
+      if (mayHavePosted || !participantId) {
+        const seen = await look(preTransferWait(true), participantId);
+        if (seen.done) return seen.done;
+        participantId = seen.leg!.id;
+        firstRequest = false;
+      }
+      if (untilDeadline() <= 0) return await expired();
+      checkShutdown();
 
       try {
         requests += 1;
+        mayHavePosted = true;
         await deps.genesys.transfer(data.conversationId, participantId!, data.target, deps.strategy, {
           maxWaitMs: preTransferWait(firstRequest),
         });
@@ -202,14 +234,14 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
           if (over) fail(REASONS.callEnded, over);
           if (transferEvidence(view, data.target, { legId: participantId })) return done(participantId!, true);
         }
-        // A definite refusal (not a timeout, 5xx or 429 that may have landed): let other jobs try.
-        if (isGenesysApiError(err) && ['permanent', 'forbidden', 'auth', 'gone'].includes(err.kind)) {
-          await deps.claims.release(data.conversationId, holder).catch(() => undefined);
-          claimed = false;
+        // Refused before it left (our pacer) or refused by Genesys for good: this POST did not land.
+        if (isGenesysApiError(err) && (err.status === 0 ? err.kind === 'rate-limited' : ['permanent', 'forbidden', 'auth', 'gone', 'rate-limited'].includes(err.kind))) {
+          mayHavePosted = claim.renewed;
+          await releaseUnused();
         }
         throw err;
       }
-      log.info({ participantId, target: data.target }, 'transfer accepted (202)');
+      log.debug({ participantId, target: data.target }, 'transfer accepted (202)');
 
       let last = 'not-seen';
       for (let i = 0; i < deps.confirm.reads; i += 1) {
@@ -232,9 +264,12 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
       return done(participantId!, false);
     } catch (err) {
       // The next slot (or the end of a Retry-After) is past the deadline: it cannot help this caller.
-      if (isGenesysApiError(err) && err.kind === 'rate-limited' && !claimed && now() + (err.retryAfterMs ?? 1000) >= data.deadline)
-        return expired();
-      throw await toControlFlow(err, job, token, log, { claimed, requests });
+      if (isGenesysApiError(err) && err.kind === 'rate-limited' && !mayHavePosted && now() + (err.retryAfterMs ?? 1000) >= data.deadline)
+        return await expired();
+      // A final failure that posted nothing frees the call for another job; anything retryable keeps the claim.
+      if ((err as Error)?.name === 'UnrecoverableError' || (isGenesysApiError(err) && !['rate-limited', 'transient', 'ambiguous'].includes(err.kind)))
+        await releaseUnused();
+      throw await toControlFlow(err, job, token, log, { requests });
     }
   };
 
@@ -244,7 +279,7 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
     job: Job<FallbackJobData>,
     token: string | undefined,
     log: Log,
-    ctx: { claimed: boolean; requests: number },
+    ctx: { requests: number },
   ): Promise<Error> {
     const name = (err as Error)?.name;
     if (name === 'DelayedError') return err as Error;

@@ -13,15 +13,18 @@ export interface ClaimResult {
   ok: boolean;
   /** Who holds it (this holder when ok). */
   holder: string | null;
+  /** True when this holder already held it (so an earlier run of the same job may have acted). */
+  renewed: boolean;
 }
 
 /**
- * One transfer POST in flight per conversation, across all jobs and processes.
+ * One job moves a conversation, across all jobs and processes.
  *
- * Transfers are not idempotent. Two jobs for one call (two distinct failure events, or one job re-run after a
- * lost lock while its first run still posts) could each read "not transferred yet" and each post. The claim is
- * taken right before the POST and kept through the confirmation; a job that finds another job's claim waits
- * and reads the conversation again instead of posting.
+ * Transfers are not idempotent. Two jobs for one call (two distinct failure events) could each read "not
+ * transferred yet" and each post. A job claims the call before its first request and keeps the claim until the
+ * job's deadline has passed (unless it gives up for good without posting); a job that finds another job's claim
+ * reads the conversation and waits instead of posting. The claim also tells a job's later runs that an earlier
+ * run may have posted, so they read before anything else.
  */
 export class ConversationClaims {
   private readonly redis: ClaimRedis;
@@ -43,14 +46,20 @@ export class ConversationClaims {
   /** Claims `conversationId` for `holder` for `ttlMs`, or reports who holds it. Re-claiming your own claim renews it. */
   async acquire(conversationId: string, holder: string, ttlMs: number): Promise<ClaimResult> {
     const key = this.key(conversationId);
-    const ok = (await this.redis.set(key, holder, 'PX', ttlMs, 'NX')) === 'OK';
-    if (ok) return { ok, holder };
+    const ttl = Math.max(1000, Math.ceil(ttlMs));
+    const ok = (await this.redis.set(key, holder, 'PX', ttl, 'NX')) === 'OK';
+    if (ok) return { ok, holder, renewed: false };
     const current = await this.redis.get(key);
     if (current === holder) {
-      await this.redis.pexpire(key, ttlMs);
-      return { ok: true, holder };
+      await this.redis.pexpire(key, ttl);
+      return { ok: true, holder, renewed: true };
     }
-    return { ok: false, holder: current };
+    return { ok: false, holder: current, renewed: false };
+  }
+
+  /** Who holds `conversationId` now, if anyone. */
+  async holderOf(conversationId: string): Promise<string | null> {
+    return this.redis.get(this.key(conversationId));
   }
 
   /** Gives the claim up (only if `holder` holds it): after a definite refusal, another job may try. */

@@ -92,13 +92,15 @@ describe('RedisPacer', () => {
 describe('ConversationClaims', () => {
   it('lets one holder claim a conversation; others see who holds it until it is released', async () => {
     const claims = new ConversationClaims(redis, fresh('claim'));
-    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a' });
-    expect(await claims.acquire('conv', 'job-b', 5000)).toEqual({ ok: false, holder: 'job-a' });
-    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a' });
+    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', renewed: false });
+    expect(await claims.acquire('conv', 'job-b', 5000)).toEqual({ ok: false, holder: 'job-a', renewed: false });
+    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', renewed: true });
+    expect(await claims.holderOf('conv')).toBe('job-a');
     await claims.release('conv', 'job-b'); // not the holder: no effect
     expect((await claims.acquire('conv', 'job-b', 5000)).ok).toBe(false);
     await claims.release('conv', 'job-a');
-    expect(await claims.acquire('conv', 'job-b', 5000)).toEqual({ ok: true, holder: 'job-b' });
+    expect(await claims.holderOf('conv')).toBeNull();
+    expect(await claims.acquire('conv', 'job-b', 5000)).toEqual({ ok: true, holder: 'job-b', renewed: false });
   });
 });
 
