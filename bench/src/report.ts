@@ -63,7 +63,7 @@ export const METHOD = [
   'The simulator answers a request that arrives before its token\'s Retry-After with another 429 and a new Retry-After (at least 1 s from then): a client that keeps retrying early keeps itself blocked, which is what the tutorial does in the storm and outage runs.',
   'Requests per transfer = Genesys API requests (429s included, token requests excluded) ÷ conversations the simulator transferred. Outage runs also spend a read on each call that had already ended.',
   'Drain share (outage) = admitted requests between the first and the last, less each client\'s initial burst, per minute, ÷ 300 per client: the long-run rate a backlog of many minutes is drained at.',
-  'CPU is read from /proc (% of one core; the machine has 2, so 200 % is all of it); "other work" is the machine\'s busy time less the processes sampled. RSS includes tsx, which the services run under (measured separately: ~50 MB per process at idle).',
+  'CPU is read from /proc (% of one core; the machine has 2, so 200 % is all of it); "other work" is the machine\'s busy time less the processes sampled. Ingress and worker run as in production: `pnpm build` output on plain node (no tsx loader thread, which costs ~50 MB of RSS per process).',
 ];
 
 /** The report's Markdown. */
@@ -75,7 +75,7 @@ export function renderMarkdown(r: BenchResults, targets: TargetRow[], findings: 
     `${r.startedAt} → ${r.finishedAt ?? '?'} · ${m.cpus} × ${m.cpuModel}, ${n(m.memGb, 0)} GB · Node ${m.node} · ${m.platform}`,
     `Load average at start ${m.loadAvgStart.map((x) => x.toFixed(2)).join(' / ')}, at end ${(m.loadAvgEnd ?? []).map((x) => x.toFixed(2)).join(' / ')} (1/5/15 min): the machine is shared, so every process here competed for 2 cores with other work.`,
     '',
-    'Everything runs on this machine over loopback: a private `redis-server` (AOF `everysec`, `noeviction`), the Genesys simulator in its own process, the ingress and worker as the real `apps/*/src/main.ts` processes (tsx, `LOG_LEVEL=info`), the tutorial baseline as its own process, and the load generator in the bench process.',
+    'Everything runs on this machine over loopback: a private `redis-server` (AOF `everysec`, `noeviction`), the Genesys simulator in its own process, the ingress and worker as the real apps (`pnpm build` output run by node, `LOG_LEVEL=info`), the tutorial baseline as its own process, and the load generator in the bench process.',
     '',
     '## Targets (issue 6)',
     '',

@@ -153,6 +153,7 @@ export async function startOurs(env: BenchEnv, opts: OursOptions = {}): Promise<
           BENCH_CPU_PROFILE_DIR: path.join(env.profileDir, `${prefix.slice(1, -1)}-${name}`),
         }
       : {};
+  // The measured services run as in production: what `pnpm build` emitted, on plain node (no tsx loader thread).
   const ingress = startService('ingress', 'apps/ingress/src/main.ts', {
     ...common,
     ...profile('ingress'),
@@ -163,7 +164,7 @@ export async function startOurs(env: BenchEnv, opts: OursOptions = {}): Promise<
     // A flood limit per source (when the ingress has one) would measure the limiter, not the ingress.
     RATE_LIMIT_MAX: '0',
     ...opts.ingressEnv,
-  });
+  }, 'dist');
   const clients = SIM_CLIENTS.slice(0, Math.max(1, Math.min(3, opts.clients ?? 1)));
   const workerEnv: Record<string, string> = {
     ...common,
@@ -178,7 +179,7 @@ export async function startOurs(env: BenchEnv, opts: OursOptions = {}): Promise<
   const addWorker = async (extra: Record<string, string> = {}) => {
     // The worker's ops server (/metrics) stays on, as in production, on a free port of its own.
     const http = { WORKER_HTTP_HOST: '127.0.0.1', WORKER_HTTP_PORT: String(await freePort()) };
-    const w = startService(`worker-${workers.length + 1}`, 'apps/worker/src/main.ts', { ...workerEnv, ...http, ...profile(`worker-${workers.length + 1}`), ...extra });
+    const w = startService(`worker-${workers.length + 1}`, 'apps/worker/src/main.ts', { ...workerEnv, ...http, ...profile(`worker-${workers.length + 1}`), ...extra }, 'dist');
     workers.push(w);
     await w.waitForLine(/worker ready/, 30_000);
     return w;

@@ -2,7 +2,7 @@ import { inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { SEED, createSimulator, type Simulator, type SimulatorOptions } from '@fallback/genesys-sim';
 import { createRedis } from '@fallback/queue';
-import { deleteByPrefix, freePort, startService, uniquePrefix, waitFor, type ServiceProcess } from '@fallback/testing';
+import { deleteByPrefix, freePort, startService, uniquePrefix, waitFor, type ServiceProcess, type ServiceRuntime } from '@fallback/testing';
 
 /** The API key every e2e stack accepts. */
 export const API_KEY = 'e2e-test-key-0123456789';
@@ -35,6 +35,8 @@ export async function startStack(
     workers?: number;
     ingresses?: number;
     redisUrl?: string;
+    /** Run the services from `pnpm build` output (as the image does) instead of their TypeScript sources. */
+    runtime?: ServiceRuntime;
   } = {},
 ): Promise<Stack> {
   const redisUrl = opts.redisUrl ?? inject('redisUrl');
@@ -55,7 +57,7 @@ export async function startStack(
         INGRESS_API_KEYS: API_KEY,
         DEFAULT_QUEUE_ID: SEED.fallbackQueue.id,
         ...opts.ingressEnv,
-      }),
+      }, opts.runtime),
     );
   }
   const ingress = ingresses[0]!;
@@ -70,7 +72,7 @@ export async function startStack(
   };
   const workers: ServiceProcess[] = [];
   const addWorker = async (env: Record<string, string> = {}) => {
-    const w = startService(`worker-${workers.length + 1}`, 'apps/worker/src/main.ts', { ...workerEnv, ...env });
+    const w = startService(`worker-${workers.length + 1}`, 'apps/worker/src/main.ts', { ...workerEnv, ...env }, opts.runtime);
     workers.push(w);
     await w.waitForLine(/worker ready/);
     return w;

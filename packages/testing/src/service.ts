@@ -23,9 +23,23 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `apps/<entry>` (a main.ts) under tsx with `env` added to this process's environment. */
-export function startService(name: string, entry: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', tsx, path.join(REPO_ROOT, entry)], {
+/**
+ * How a service runs: `tsx` (the TypeScript sources, as in development and tests) or `dist` (what `pnpm build`
+ * emitted, resolved through the "fallback-dist" export condition, as in production and the benchmarks).
+ */
+export type ServiceRuntime = 'tsx' | 'dist';
+
+/** The node arguments that run `entry` (e.g. apps/worker/src/main.ts) in a runtime. */
+export function serviceArgs(entry: string, runtime: ServiceRuntime = 'tsx'): string[] {
+  if (runtime === 'tsx') return ['--import', tsx, path.join(REPO_ROOT, entry)];
+  const built = entry.replace(/\/src\/(.*)\.ts$/, '/dist/$1.js');
+  if (built === entry) throw new Error(`${entry} is not a src/*.ts entry that pnpm build emits`);
+  return ['--conditions=fallback-dist', path.join(REPO_ROOT, built)];
+}
+
+/** Starts `apps/<entry>` (a main.ts) with `env` added to this process's environment (under tsx unless told `dist`). */
+export function startService(name: string, entry: string, env: Record<string, string>, runtime: ServiceRuntime = 'tsx'): ServiceProcess {
+  const child = spawn(process.execPath, serviceArgs(entry, runtime), {
     // WORKER_HTTP_PORT=0: parallel test workers must not fight over the default ops port (9091); tests that want it pass one.
     env: { ...process.env, LOG_PRETTY: 'false', WORKER_HTTP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
