@@ -47,7 +47,7 @@ describe('loadIngressConfig', () => {
     expect(() => loadIngressConfig({ ...ingressEnv, INGRESS_WEBHOOK_SECRETS: 'whsec_tooshort' })).not.toThrow(/tooshort/);
   });
   it('reads rate limits and timeouts', () => {
-    expect(loadIngressConfig(ingressEnv)).toMatchObject({ rateLimit: { max: 1000, windowMs: 1000 }, timeouts: { requestMs: 10_000, connectionMs: 10_000 } });
+    expect(loadIngressConfig(ingressEnv)).toMatchObject({ rateLimit: { max: 50_000, windowMs: 10_000 }, timeouts: { requestMs: 10_000, connectionMs: 10_000 } });
     expect(loadIngressConfig({ ...ingressEnv, RATE_LIMIT_MAX: '0', RATE_LIMIT_WINDOW_SECONDS: '60' }).rateLimit).toEqual({ max: 0, windowMs: 60_000 });
   });
   it('keeps finished jobs at least as long as the dedupe window', () => {

@@ -26,8 +26,8 @@ export const ingressSchema = z
     ADMIN_DASHBOARD: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['off', 'read-only', 'operate']).default('off')),
     ADMIN_USERNAME: str('admin'),
     ADMIN_PASSWORD: optional(),
-    RATE_LIMIT_MAX: int(1000, 0, 10_000_000),
-    RATE_LIMIT_WINDOW_SECONDS: int(1, 1, 3600),
+    RATE_LIMIT_MAX: int(50_000, 0, 10_000_000),
+    RATE_LIMIT_WINDOW_SECONDS: int(10, 1, 3600),
     INGRESS_REQUEST_TIMEOUT_MS: int(10_000, 100, 120_000),
     INGRESS_CONNECTION_TIMEOUT_MS: int(10_000, 100, 600_000),
   })
