@@ -33,10 +33,11 @@ export interface ConfirmPolicy {
 
 /** The per-conversation claim (packages/queue ConversationClaims). */
 export interface Claims {
-  /** `renewed`: the holder already held it (an earlier run of the same job). */
-  acquire(conversationId: string, holder: string, ttlMs: number): Promise<{ ok: boolean; holder: string | null; renewed: boolean }>;
+  /** `posting`: an earlier run of the same job marked a POST as leaving (it may have landed). */
+  acquire(conversationId: string, holder: string, ttlMs: number): Promise<{ ok: boolean; holder: string | null; posting: boolean }>;
+  markPosting(conversationId: string, holder: string, ttlMs: number): Promise<boolean>;
   release(conversationId: string, holder: string): Promise<void>;
-  holderOf(conversationId: string): Promise<string | null>;
+  stateOf(conversationId: string): Promise<{ holder: string; posting: boolean } | null>;
 }
 
 /** How the processor spends the Genesys request budget. */
@@ -155,9 +156,13 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
     const checkShutdown = () => {
       if (signal?.aborted) throw new HandBack('shutting down');
     };
-    // Requests before the POST must leave before the deadline; the first one of a run may wait only briefly.
+    // Requests before the POST must leave before the deadline. The first one of a run may wait only briefly, and
+    // at most half the time left: under a backlog the POST waits about as long as the read did, so a job that
+    // could only read before its deadline would spend a request (of ~5 per second per OAuth client) for nothing.
     const preTransferWait = (first: boolean) =>
-      Math.min(first ? deps.pacing.firstRequestMaxWaitMs : deps.pacing.inFlightMaxWaitMs, Math.max(0, untilDeadline()));
+      first
+        ? Math.min(deps.pacing.firstRequestMaxWaitMs, Math.max(0, untilDeadline()) / 2)
+        : Math.min(deps.pacing.inFlightMaxWaitMs, Math.max(0, untilDeadline()));
     const read = async (maxWaitMs: number): Promise<ConversationView> => {
       requests += 1;
       return deps.genesys.getConversation(data.conversationId, { maxWaitMs });
@@ -183,7 +188,8 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
       if ((job.attemptsStarted ?? 1) > deps.maxStarts) fail(REASONS.attemptsExhausted, `started ${job.attemptsStarted} times`);
       if (untilDeadline() <= 0) {
         // Past the deadline nothing is posted; but if an earlier run of this job may have posted, find out.
-        if ((await deps.claims.holderOf(data.conversationId)) === holder) {
+        const state = await deps.claims.stateOf(data.conversationId);
+        if (state?.holder === holder && state.posting) {
           mayHavePosted = true;
           const seen = await look(deps.pacing.inFlightMaxWaitMs, data.participantId).catch(() => undefined);
           if (seen?.done) return seen.done;
@@ -193,7 +199,7 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
       checkShutdown();
 
       // One job at a time moves a call. The claim also remembers, across runs and crashes, that this job may
-      // have posted: a run that finds its own claim reads before anything else (transfers are not idempotent).
+      // have posted: a run that finds its own claim marked `posting` reads before anything else.
       const claim = await deps.claims.acquire(data.conversationId, holder, untilDeadline() + deps.claimTtlMs);
       if (!claim.ok) {
         // Another job is moving this call: see whether it already has, else look again shortly.
@@ -207,7 +213,7 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
         throw new Error(`conversation claimed by ${claim.holder}`);
       }
       claimed = true;
-      mayHavePosted = claim.renewed;
+      mayHavePosted = claim.posting;
 
       let participantId = data.participantId;
       let firstRequest = true;
@@ -220,6 +226,9 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
       if (untilDeadline() <= 0) return await expired();
       checkShutdown();
 
+      // From here a POST may leave: mark it first, so any later run of this job (after a timeout, a crash or a
+      // lost lock) reads before it posts (transfers are not idempotent).
+      if (!mayHavePosted) await deps.claims.markPosting(data.conversationId, holder, untilDeadline() + deps.claimTtlMs);
       try {
         requests += 1;
         mayHavePosted = true;
@@ -236,7 +245,7 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
         }
         // Refused before it left (our pacer) or refused by Genesys for good: this POST did not land.
         if (isGenesysApiError(err) && (err.status === 0 ? err.kind === 'rate-limited' : ['permanent', 'forbidden', 'auth', 'gone', 'rate-limited'].includes(err.kind))) {
-          mayHavePosted = claim.renewed;
+          mayHavePosted = claim.posting;
           await releaseUnused();
         }
         throw err;

@@ -92,15 +92,27 @@ describe('RedisPacer', () => {
 describe('ConversationClaims', () => {
   it('lets one holder claim a conversation; others see who holds it until it is released', async () => {
     const claims = new ConversationClaims(redis, fresh('claim'));
-    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', renewed: false });
-    expect(await claims.acquire('conv', 'job-b', 5000)).toEqual({ ok: false, holder: 'job-a', renewed: false });
-    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', renewed: true });
-    expect(await claims.holderOf('conv')).toBe('job-a');
+    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', renewed: false, posting: false });
+    expect(await claims.acquire('conv', 'job-b', 5000)).toEqual({ ok: false, holder: 'job-a', renewed: false, posting: false });
+    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', renewed: true, posting: false });
+    expect(await claims.stateOf('conv')).toEqual({ holder: 'job-a', posting: false });
     await claims.release('conv', 'job-b'); // not the holder: no effect
     expect((await claims.acquire('conv', 'job-b', 5000)).ok).toBe(false);
     await claims.release('conv', 'job-a');
-    expect(await claims.holderOf('conv')).toBeNull();
-    expect(await claims.acquire('conv', 'job-b', 5000)).toEqual({ ok: true, holder: 'job-b', renewed: false });
+    expect(await claims.stateOf('conv')).toBeNull();
+    expect(await claims.acquire('conv', 'job-b', 5000)).toEqual({ ok: true, holder: 'job-b', renewed: false, posting: false });
+  });
+
+  it('remembers that a holder is posting: its next run knows, other jobs still see the holder', async () => {
+    const claims = new ConversationClaims(redis, fresh('posting'));
+    await claims.acquire('conv', 'job-a', 5000);
+    expect(await claims.markPosting('conv', 'job-b', 5000)).toBe(false); // not the holder
+    expect(await claims.markPosting('conv', 'job-a', 5000)).toBe(true);
+    expect(await claims.stateOf('conv')).toEqual({ holder: 'job-a', posting: true });
+    expect(await claims.acquire('conv', 'job-b', 5000)).toEqual({ ok: false, holder: 'job-a', renewed: false, posting: false });
+    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', renewed: true, posting: true });
+    await claims.release('conv', 'job-a');
+    expect(await claims.stateOf('conv')).toBeNull();
   });
 });
 
