@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '@fallback/config';
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
-import { backoffDelay, createFallbackProcessor, type GenesysPort, type OutcomeKind } from '@fallback/processor';
+import { backoffDelay, createFallbackProcessor, type GenesysPort } from '@fallback/processor';
 import { BACKOFF_STRATEGY, ConversationClaims, FALLBACK_QUEUE, openFallbackQueue } from '@fallback/queue';
 
 /** What a fallback worker needs; the caller owns `connection` and closes it after `close()`. */
@@ -34,7 +34,6 @@ export interface WorkerDeps {
   autorun?: boolean;
   /** Stored on each job it runs (`processedBy`, shown in Bull Board); default `host:pid`. */
   name?: string;
-  onOutcome?: (outcome: OutcomeKind, job: Job<FallbackJobData>, detail?: { reason?: string; genesysRequests?: number }) => void;
 }
 
 /** A running fallback worker. */
@@ -76,7 +75,6 @@ export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
     log: logger,
     rateLimitQueue: (ms) => queue.rateLimit(ms),
     now,
-    onOutcome: deps.onOutcome,
   });
 
   const worker = new Worker<FallbackJobData, FallbackResult>(FALLBACK_QUEUE, processor, {

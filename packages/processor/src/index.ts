@@ -1,5 +1,5 @@
 export { createFallbackProcessor } from './processor.js';
-export type { ProcessorDeps, ConfirmPolicy, PacingPolicy, Claims, Log, OutcomeKind } from './processor.js';
+export type { ProcessorDeps, ConfirmPolicy, PacingPolicy, Claims, Log } from './processor.js';
 export { PacedGenesys, pacingDelay } from './paced-genesys.js';
 export type { GenesysPort, CallOptions, Pacer, ClientSlot, PacedGenesysOptions } from './paced-genesys.js';
 export { backoffDelay } from './backoff.js';

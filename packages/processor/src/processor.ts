@@ -48,9 +48,6 @@ export interface PacingPolicy {
   inFlightMaxWaitMs: number;
 }
 
-/** How a job ended, for metrics. */
-export type OutcomeKind = 'transferred' | 'already-transferred' | 'expired' | 'failed' | 'retry' | 'rate-limited' | 'handed-back';
-
 /** What the processor needs; everything injected, nothing global. */
 export interface ProcessorDeps {
   genesys: GenesysPort;
@@ -68,7 +65,6 @@ export interface ProcessorDeps {
   rateLimitQueue: (ms: number) => Promise<void>;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  onOutcome?: (outcome: OutcomeKind, job: Job<FallbackJobData>, detail?: { reason?: string; genesysRequests?: number }) => void;
 }
 
 /** Fails a job for good with a stable reason code (BullMQ will not retry it). */
@@ -122,10 +118,7 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
 
   return async function processFallback(job: Job<FallbackJobData>, token?: string, signal?: AbortSignal): Promise<FallbackResult> {
     const problem = validateJobData(job.data);
-    if (problem) {
-      deps.onOutcome?.('failed', job, { reason: REASONS.payloadInvalid });
-      fail(REASONS.payloadInvalid, problem);
-    }
+    if (problem) fail(REASONS.payloadInvalid, problem);
     const data = job.data;
     const holder = job.id!;
     const log = deps.log.child({ jobId: job.id, conversationId: data.conversationId });
@@ -145,12 +138,10 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
     const expired = async (): Promise<FallbackResult> => {
       await releaseUnused();
       log.warn({ deadline: new Date(data.deadline).toISOString(), genesysRequests: requests }, 'fallback expired before transfer');
-      deps.onOutcome?.('expired', job, { genesysRequests: requests });
       return { outcome: 'expired', at: now(), deadline: data.deadline, reason: REASONS.deadlinePassed };
     };
     const done = (participantId: string, alreadyTransferred: boolean): FallbackResult => {
       log.info({ participantId, alreadyTransferred, genesysRequests: requests }, 'transferred');
-      deps.onOutcome?.(alreadyTransferred ? 'already-transferred' : 'transferred', job, { genesysRequests: requests });
       return { outcome: 'transferred', at: now(), target: data.target, participantId, alreadyTransferred, genesysRequests: requests };
     };
     const checkShutdown = () => {
@@ -295,14 +286,12 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
     if (name === 'HandBack') {
       // Shutdown: back to wait without using an attempt; the next run reads before posting.
       if (token) await job.moveToWait(token);
-      deps.onOutcome?.('handed-back', job);
       log.info({}, 'handed back to the queue (shutdown)');
       return new WaitingError();
     }
     if (name === 'UnrecoverableError') {
       const reason = (err as Error).message;
       log.warn({ reason, genesysRequests: ctx.requests }, 'fallback failed permanently');
-      deps.onOutcome?.('failed', job, { reason: reason.split(':')[0], genesysRequests: ctx.requests });
       return err as Error;
     }
     if (!isGenesysApiError(err)) {
@@ -316,7 +305,6 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
         const ms = e.retryAfterMs ?? 1000;
         log.warn({ ...facts, retryAfterMs: ms }, e.code === 'client.pacing' ? 'request budget used: pausing the queue' : 'Genesys 429: pausing the queue');
         await deps.rateLimitQueue(ms);
-        deps.onOutcome?.('rate-limited', job);
         return Worker.RateLimitError();
       }
       case 'transient':
@@ -324,31 +312,21 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
         log.warn({ ...facts, kind: e.kind, attemptsMade: job.attemptsMade }, 'transient Genesys error; will retry');
         return retryOrExhaust(job, withCorrelation(e));
       case 'gone':
-        deps.onOutcome?.('failed', job, { reason: REASONS.callEnded });
         return new UnrecoverableError(formatFailure(REASONS.callEnded, withCorrelation(e)));
       case 'auth':
         log.error(facts, 'Genesys refused our credentials');
-        deps.onOutcome?.('failed', job, { reason: REASONS.authFailed });
         return new UnrecoverableError(formatFailure(REASONS.authFailed, withCorrelation(e)));
       case 'forbidden':
         log.error({ ...facts, missingPermissions: e.missingPermissions }, 'OAuth client lacks a permission');
-        deps.onOutcome?.('failed', job, { reason: REASONS.forbidden });
         return new UnrecoverableError(formatFailure(REASONS.forbidden, withCorrelation(e)));
       case 'permanent':
         log.error(facts, 'Genesys rejected the transfer');
-        deps.onOutcome?.('failed', job, { reason: REASONS.rejected });
         return new UnrecoverableError(formatFailure(REASONS.rejected, withCorrelation(e)));
     }
   }
 
   function retryOrExhaust(job: Job<FallbackJobData>, detail: string): Error {
     const attempts = job.opts.attempts ?? 1;
-    if (job.attemptsMade + 1 >= attempts) {
-      deps.onOutcome?.('failed', job, { reason: REASONS.attemptsExhausted });
-      return new UnrecoverableError(formatFailure(REASONS.attemptsExhausted, detail));
-    }
-    deps.onOutcome?.('retry', job);
-    return new Error(detail);
+    return job.attemptsMade + 1 >= attempts ? new UnrecoverableError(formatFailure(REASONS.attemptsExhausted, detail)) : new Error(detail);
   }
-
 }
