@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { QueueEvents } from 'bullmq';
 import { ConfigError, loadIngressConfig, type IngressConfig } from '@fallback/config';
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
 import { RoutesFileError, parseRoutesFile, policyFromEnv, type IngressPolicy, type PolicyDefaults } from '@fallback/ingress-core';
 import { assertReady, createLogger, installShutdown, readinessProbe, runMain } from '@fallback/observability';
-import { FALLBACK_QUEUE, FallbackProducer, FallbackWaiter, assertRedisReachable, createRedis, openFallbackQueue, waitUntilReady } from '@fallback/queue';
+import { FallbackProducer, FallbackWaiter, openQueueEvents, assertRedisReachable, createRedis, openFallbackQueue, waitUntilReady } from '@fallback/queue';
 import { buildApp } from './app.js';
 import { registerAdmin } from './admin.js';
 import { registerMetrics } from './metrics.js';
@@ -55,18 +54,9 @@ runMain('ingress', async () => {
     dedupeTtlSec: config.dedupeTtlSec,
   });
   // One QueueEvents per process, opened by the first `?wait=` (its XREAD needs a connection of its own).
-  const waiter = new FallbackWaiter(queue, () => {
-    const connection = createRedis(config.redisUrl, { role: 'worker', name: 'fallback-ingress-events' });
-    const events = new QueueEvents(FALLBACK_QUEUE, { connection, prefix: config.queuePrefix });
-    events.on('error', (err) => logger.debug({ err: err.message }, 'queue events error'));
-    return {
-      events,
-      close: async () => {
-        await events.close();
-        await connection.quit().catch(() => connection.disconnect());
-      },
-    };
-  });
+  const waiter = new FallbackWaiter(queue, () =>
+    openQueueEvents(config.redisUrl, config.queuePrefix, 'fallback-ingress-events', (err) => logger.debug({ err: err.message }, 'queue events error')),
+  );
   const app = await buildApp({
     config,
     policy,

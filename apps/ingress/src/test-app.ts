@@ -3,13 +3,12 @@
  * its log captured so tests can assert what was (and was not) written to it.
  */
 import { Writable } from 'node:stream';
-import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
 import { policyFromEnv, type IngressPolicy } from '@fallback/ingress-core';
 import { createLogger } from '@fallback/observability';
-import { FALLBACK_QUEUE, FallbackProducer, FallbackWaiter, createRedis, dedupeKey, openFallbackQueue } from '@fallback/queue';
+import { FALLBACK_QUEUE, FallbackProducer, FallbackWaiter, openQueueEvents, createRedis, dedupeKey, openFallbackQueue } from '@fallback/queue';
 import { deleteByPrefix, uniquePrefix } from '@fallback/testing';
 import { buildApp, type IngressDeps } from './app.js';
 
@@ -73,19 +72,7 @@ export async function startTestIngress(opts: TestIngressOptions): Promise<TestIn
   const queue = openFallbackQueue<FallbackJobData, FallbackResult>(redis, prefix);
   const jobPolicy = { attempts: 3, retentionSec: 3600, failedRetentionSec: 3600 };
   const producer = new FallbackProducer({ queue, redis, prefix, policy: jobPolicy, dedupeTtlSec: 600 });
-  const waiter = opts.waiter
-    ? new FallbackWaiter(queue, () => {
-        const connection = createRedis(opts.redisUrl, { role: 'worker', name: 'test-ingress-events' });
-        const events = new QueueEvents(FALLBACK_QUEUE, { connection, prefix });
-        return {
-          events,
-          close: async () => {
-            await events.close();
-            await connection.quit().catch(() => connection.disconnect());
-          },
-        };
-      })
-    : undefined;
+  const waiter = opts.waiter ? new FallbackWaiter(queue, () => openQueueEvents(opts.redisUrl, prefix, 'test-ingress-events')) : undefined;
   const deps: IngressDeps = {
     config: { ...testConfig(prefix), ...opts.config },
     policy: opts.policy ?? policyFromEnv({ apiKeys: [TEST_KEY], webhookSecrets: [], defaultQueueId: TEST_QUEUE }),

@@ -4,7 +4,7 @@ export { FALLBACK_QUEUE, FALLBACK_JOB, DEFAULT_PREFIX, BACKOFF_STRATEGY, fallbac
 export type { JobPolicy } from './catalog.js';
 export { FallbackProducer } from './producer.js';
 export type { SubmitResult, ProducerOptions } from './producer.js';
-export { FallbackWaiter, getFallbackStatus, isFinalStatus, statusViewOf } from './status.js';
+export { FallbackWaiter, openQueueEvents, getFallbackStatus, isFinalStatus, statusViewOf } from './status.js';
 export type { EventsHandle, FallbackStatusView } from './status.js';
 export { RedisPacer } from './pacer.js';
 export type { PacerOptions, Admission, SendPermit } from './pacer.js';

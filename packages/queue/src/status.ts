@@ -1,5 +1,7 @@
 import type { EventEmitter } from 'node:events';
-import type { Job, Queue, QueueEvents } from 'bullmq';
+import { QueueEvents, type Job, type Queue } from 'bullmq';
+import { createRedis } from './connection.js';
+import { FALLBACK_QUEUE } from './catalog.js';
 import { parseFailure, toPublicStatus, type FallbackJobData, type FallbackResult, type PublicStatus, type Target } from '@fallback/core';
 
 /** What GET /v1/fallbacks/:id answers. */
@@ -73,6 +75,23 @@ export function isFinalStatus(status: PublicStatus): boolean {
 export interface EventsHandle {
   events: QueueEvents;
   close(): Promise<void>;
+}
+
+/**
+ * Opens the fallback queue's QueueEvents on a connection of its own (its blocking XREAD cannot share one), for
+ * FallbackWaiter; closing the handle closes both.
+ */
+export function openQueueEvents(redisUrl: string, prefix: string, name: string, onError?: (err: Error) => void): EventsHandle {
+  const connection = createRedis(redisUrl, { role: 'worker', name });
+  const events = new QueueEvents(FALLBACK_QUEUE, { connection, prefix });
+  if (onError) events.on('error', onError);
+  return {
+    events,
+    close: async () => {
+      await events.close();
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
 }
 
 /**
