@@ -1,152 +1,65 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { SimEngine, TransferTarget } from './engine.js';
-import { errorBody, missingPermissionBody, oauthErrorBody, rateLimitBody } from './errors.js';
-import type { ActiveFault, FaultAction, RequestEndpoint } from './faults.js';
+import type { SimEngine, TransferCheck, TransferTarget } from './engine.js';
+import { oauthErrorBody } from './errors.js';
 import type { LedgerRequest } from './ledger.js';
-import { isLive, toCallShape, toGenericShape } from './model.js';
-import type { TokenRecord } from './tokens.js';
-
-/** A request let through to its handler: its token, its ledger entry, and a fault the handler must act out. */
-interface Admitted {
-  token: TokenRecord;
-  entry: LedgerRequest;
-  /** accept-drop or fail-transfer: only a transfer handler knows how to apply them. */
-  fault?: Extract<FaultAction, { type: 'accept-drop' | 'fail-transfer' }>;
-}
+import { isLive } from './model.js';
+import { toCallShape, toGenericShape } from './shapes.js';
+import { bodyOf, pathOf, str, type Admitted, type TransferFault, type Wire } from './wire.js';
 
 type LegRoute = { Params: { cid: string; pid: string }; Body: unknown };
 
-const correlationOf = (reply: FastifyReply) => reply.getHeader('inin-correlation-id') as string;
-const pathOf = (request: FastifyRequest) => {
-  const q = request.url.indexOf('?');
-  return q === -1 ? request.url : request.url.slice(0, q);
-};
-const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-const bodyOf = (request: FastifyRequest): Record<string, unknown> =>
-  request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : {};
-const faultTag = (f: ActiveFault) => `${f.id}:${f.action.type}`;
+/** What a fail-transfer fault asks of the transfer it applies to. */
+const failureOf = (fault: TransferFault | undefined) => (fault?.type === 'fail-transfer' ? { fail: { state: fault.state ?? 'Failed', ...(fault.pendingMs !== undefined ? { pendingMs: fault.pendingMs } : {}) } } : {});
 
 /**
- * The Genesys Cloud endpoints the fallback uses (genesys-cloud.md §3–§6), with Genesys' status codes, bodies and
- * headers. Hot path: one token lookup, O(1) limit windows, an empty fault list costs one length check, and the
- * ledger entry is written once when the answer leaves.
+ * The Genesys Cloud endpoints about conversations (genesys-cloud.md §3–§6): the token, both reads, the
+ * transfers, and the tutorial's batch (not Genesys). Bodies are written by shapes.ts, typed with the SDK's models.
  */
-export function registerGenesysRoutes(app: FastifyInstance, engine: SimEngine): void {
-  const sendError = (reply: FastifyReply, status: number, opts: Parameters<typeof errorBody>[2] = {}) =>
-    reply.code(status).send(errorBody(status, correlationOf(reply), opts));
+export function registerGenesysRoutes(app: FastifyInstance, engine: SimEngine, wire: Wire): void {
+  const { admit, sendError, sendRefusal, sendStatusFault, track, holdOpen, dropReply } = wire;
 
-  function send429(reply: FastifyReply, token: TokenRecord | undefined, seconds: number, t: number) {
-    engine.giveRetryAfter(token, seconds, t);
-    reply.header('Retry-After', String(seconds));
-    return reply.code(429).send(rateLimitBody(seconds, correlationOf(reply)));
-  }
-
-  /** The ledger entry is written when the answer leaves (or at once, for an answer that never will). */
-  function track(reply: FastifyReply, entry: LedgerRequest): () => void {
-    let done = false;
-    const record = () => {
-      if (done) return;
-      done = true;
-      engine.ledger.record(entry);
-    };
-    reply.raw.once('finish', () => {
-      entry.status = reply.statusCode;
-      record();
-    });
-    return record;
-  }
-
-  /** No answer at all: the socket stays open until the client gives up (or the simulator closes). */
-  function holdOpen(reply: FastifyReply, entry: LedgerRequest, record: () => void) {
-    reply.hijack();
-    entry.status = 0;
-    record();
-    return reply;
-  }
-
-  function sendStatusFault(reply: FastifyReply, a: Extract<FaultAction, { type: 'status' }>, token: TokenRecord | undefined, t: number) {
-    if (a.status === 429) return send429(reply, token, a.retryAfterSec ?? 5, t);
-    if (a.status === 403 && (a.permission !== undefined || a.code === undefined)) {
-      const permissions = a.permission === undefined ? ['conversation:communication:blindTransfer'] : ([] as string[]).concat(a.permission);
-      return reply.code(403).send(missingPermissionBody(permissions, correlationOf(reply), a.anyOf));
-    }
-    return sendError(reply, a.status, { ...(a.code ? { code: a.code } : {}), ...(a.message ? { message: a.message } : {}) });
-  }
-
-  /**
-   * Everything an API request goes through before its handler, in Genesys' order: bearer token, faults,
-   * Retry-After still running, per-token and org limits, latency. Returns undefined when an answer (or a
-   * deliberate silence) has been arranged.
-   */
-  async function admit(request: FastifyRequest, reply: FastifyReply, endpoint: RequestEndpoint, label: string, conversationId?: string): Promise<Admitted | undefined> {
-    const t = engine.now();
-    const authorization = request.headers.authorization;
-    const token = engine.tokens.fromHeader(authorization);
-    const entry: LedgerRequest = {
-      at: t,
-      method: request.method,
-      endpoint: label,
-      path: pathOf(request),
-      ...(token ? { clientId: token.clientId, tokenId: token.tokenId } : {}),
-      status: 0,
-      early: token !== undefined && t < token.retryAfterUntil,
-    };
-    const record = track(reply, entry);
-    const problem = engine.tokens.problem(token, authorization !== undefined, t);
-    if (problem === 'missing')
-      return void sendError(reply, 401, { code: 'authentication.required', message: 'No authentication bearer token specified in authorization header.' });
-    if (problem) return void sendError(reply, 401, { code: 'bad.credentials', message: 'Invalid login credentials.' });
-    const live = token!;
-
-    const fault = engine.faults.take(endpoint, conversationId, t);
-    let deferred: Admitted['fault'];
-    if (fault) {
-      entry.fault = faultTag(fault);
-      const a = fault.action;
-      switch (a.type) {
-        case 'revoke-token':
-          live.revoked = true;
-          return void sendError(reply, 401, { code: 'bad.credentials', message: 'Invalid login credentials.' });
-        case 'expire-token':
-          live.expiresAt = Math.min(live.expiresAt, t);
-          return void sendError(reply, 401, { code: 'bad.credentials', message: 'Invalid login credentials.' });
-        case 'timeout':
-          return void holdOpen(reply, entry, record);
-        case 'status':
-          return void sendStatusFault(reply, a, live, t);
-        case 'latency':
-          await engine.sleep(a.ms);
-          break;
-        case 'accept-drop':
-        case 'fail-transfer':
-          deferred = a;
-          break;
-      }
-    }
-    if (t < live.retryAfterUntil) return void send429(reply, live, Math.ceil((live.retryAfterUntil - t) / 1000), t);
-    const waitMs = engine.admit(live, t);
-    if (waitMs > 0) return void send429(reply, live, Math.ceil(waitMs / 1000), t);
-    if (engine.settings.latencyMs > 0) await engine.sleep(engine.settings.latencyMs);
-    return { token: live, entry, ...(deferred ? { fault: deferred } : {}) };
-  }
-
-  /** Validates and applies one transfer; 202 with an empty body, or the fault's lost reply. */
-  function transfer(reply: FastifyReply, admitted: Admitted, cid: string, pid: string, target: TransferTarget, label: string) {
+  /** Validates and applies one transfer; 202 with an empty body, or what the transfer's fault makes of it. */
+  function transfer(request: FastifyRequest, reply: FastifyReply, admitted: Admitted, cid: string, pid: string, target: TransferTarget, label: string) {
     const check = engine.checkTransfer(cid, pid, target);
-    if (!check.ok) return sendError(reply, check.status, { code: check.code, message: check.message });
-    const drop = admitted.fault?.type === 'accept-drop' ? admitted.fault : undefined;
-    engine.applyTransfer(check, target, label, admitted.token, { fail: admitted.fault?.type === 'fail-transfer', replyDropped: drop !== undefined });
+    if (!check.ok) return sendRefusal(reply, check);
+    const fault = admitted.fault;
+    if (fault?.type === 'slow-apply') return slowApply(request, reply, admitted, check, target, label, fault);
+    const drop = fault?.type === 'accept-drop' ? fault : undefined;
+    engine.applyTransfer(check, target, label, admitted.token, { ...failureOf(fault), replyDropped: drop !== undefined });
     if (drop) return dropReply(reply, admitted.entry, drop.mode ?? 'reset');
     return reply.code(202).send();
   }
 
-  /** The transfer happened; its answer never arrives (reset: connection destroyed; hang: held until the client gives up). */
-  function dropReply(reply: FastifyReply, entry: LedgerRequest, mode: 'reset' | 'hang') {
-    reply.hijack();
-    entry.status = 0;
-    engine.ledger.record(entry);
-    if (mode === 'reset') reply.raw.socket?.destroy();
-    return reply;
+  /**
+   * A slow Genesys: checked on arrival (done by the caller), applied `applyAfterMs` after arrival, answered
+   * `answerAfterMs` after arrival — if the client is still there (else status 0 in the ledger).
+   */
+  async function slowApply(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    admitted: Admitted,
+    check: Extract<TransferCheck, { ok: true }>,
+    target: TransferTarget,
+    label: string,
+    fault: Extract<TransferFault, { type: 'slow-apply' }>,
+  ) {
+    const requestedAt = admitted.entry.at;
+    engine.later(fault.applyAfterMs ?? fault.answerAfterMs, () => engine.applyTransfer(check, target, label, admitted.token, { requestedAt }));
+    // A client that gave up closed its connection: then no answer leaves (and the listener must not outlive the wait
+    // on a keep-alive socket that serves later requests).
+    const socket = request.raw.socket;
+    let gone = false;
+    const onClose = () => (gone = true);
+    socket.once('close', onClose);
+    await engine.sleep(fault.answerAfterMs);
+    socket.off('close', onClose);
+    if (gone || socket.destroyed) {
+      reply.hijack();
+      admitted.entry.status = 0;
+      admitted.record();
+      return reply;
+    }
+    return reply.code(202).send();
   }
 
   // ---- OAuth (login host) -------------------------------------------------------------------------------
@@ -158,14 +71,14 @@ export function registerGenesysRoutes(app: FastifyInstance, engine: SimEngine): 
     const record = track(reply, entry);
     const fault = engine.faults.take('token', undefined, t);
     if (fault) {
-      entry.fault = faultTag(fault);
+      entry.fault = `${fault.id}:${fault.action.type}`;
       const a = fault.action;
       if (a.type === 'timeout') return holdOpen(reply, entry, record);
       if (a.type === 'latency') await engine.sleep(a.ms);
       if (a.type === 'status') {
         if (a.status === 400 || a.status === 401)
           return reply.code(a.status).send(oauthErrorBody(a.status === 401 ? 'invalid_client' : 'invalid_request', a.message ?? 'client authentication failed'));
-        return sendStatusFault(reply, a, undefined, t);
+        return sendStatusFault(reply, a, undefined, t, 'token', 'oauth/token');
       }
     }
     const form = bodyOf(request);
@@ -173,23 +86,24 @@ export function registerGenesysRoutes(app: FastifyInstance, engine: SimEngine): 
       return reply.code(400).send(oauthErrorBody('unsupported_grant_type', 'grant_type must be client_credentials'));
     const issued = engine.issueToken(id, secret);
     if (!issued) return reply.code(401).send(oauthErrorBody('invalid_client', 'client not found or bad secret'));
-    return reply.send({ access_token: issued.accessToken, token_type: 'bearer', expires_in: engine.settings.tokenTtlSec });
+    // expires_in is the token's own lifetime (tokenTtlSec when issued): the token stops working exactly then.
+    return reply.send({ access_token: issued.accessToken, token_type: 'bearer', expires_in: Math.round((issued.record.expiresAt - issued.record.issuedAt) / 1000) });
   });
 
   // ---- Conversations ------------------------------------------------------------------------------------
-  const notFound = (reply: FastifyReply, id: string) =>
-    sendError(reply, 404, { code: 'conversation.error.conversation.not.found', message: `Conversation ${id} not found` });
-
+  // The calls read answers its own 404 code; the generic read a plain not.found (genesys-cloud.md §6).
   app.get<{ Params: { id: string } }>('/api/v2/conversations/calls/:id', async (request, reply) => {
     if (!(await admit(request, reply, 'read', 'calls/read', request.params.id))) return reply;
     const conv = engine.conversations.get(request.params.id);
-    return conv ? reply.send(toCallShape(conv)) : notFound(reply, request.params.id);
+    return conv
+      ? reply.send(toCallShape(conv))
+      : sendError(reply, 404, { code: 'conversation.error.conversation.not.found', message: `Conversation ${request.params.id} not found` });
   });
 
   app.get<{ Params: { id: string } }>('/api/v2/conversations/:id', async (request, reply) => {
     if (!(await admit(request, reply, 'read', 'conversations/read', request.params.id))) return reply;
     const conv = engine.conversations.get(request.params.id);
-    return conv ? reply.send(toGenericShape(conv)) : notFound(reply, request.params.id);
+    return conv ? reply.send(toGenericShape(conv)) : sendError(reply, 404, { code: 'not.found', message: `Conversation ${request.params.id} not found` });
   });
 
   // ---- Transfers (all 202 Accepted with an empty body) ---------------------------------------------------
@@ -200,7 +114,7 @@ export function registerGenesysRoutes(app: FastifyInstance, engine: SimEngine): 
       if (!admitted) return reply;
       const target = targetOf(bodyOf(request));
       if (typeof target === 'string') return sendError(reply, 400, { message: target });
-      return transfer(reply, admitted, request.params.cid, request.params.pid, target, label);
+      return transfer(request, reply, admitted, request.params.cid, request.params.pid, target, label);
     });
   }
 
@@ -239,10 +153,7 @@ export function registerGenesysRoutes(app: FastifyInstance, engine: SimEngine): 
       if (!leg) return { id, action: item?.['action'], status: 409 };
       const check = engine.checkTransfer(conv.id, leg.id, { queueId });
       if (!check.ok) return { id, action: item?.['action'], status: check.status };
-      engine.applyTransfer(check, { queueId }, 'interactions', admitted.token, {
-        fail: admitted.fault?.type === 'fail-transfer',
-        replyDropped: admitted.fault?.type === 'accept-drop',
-      });
+      engine.applyTransfer(check, { queueId }, 'interactions', admitted.token, { ...failureOf(admitted.fault), replyDropped: admitted.fault?.type === 'accept-drop' });
       return { id: conv.id, action: 'update', status: 200 };
     });
     if (admitted.fault?.type === 'accept-drop') return dropReply(reply, admitted.entry, admitted.fault.mode ?? 'reset');

@@ -1,39 +1,51 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { DEFAULT_SETTINGS, type SimEngine, type SimSettings } from './engine.js';
+import type { SimEngine } from './engine.js';
 import { FaultRuleError } from './faults.js';
 import type { NewConversation, SimConversation, SimQueue } from './model.js';
+import { applySettings, settingsProblems, type SimSettings } from './settings.js';
 
 /** What the control API says about a conversation: the ids a test or demo needs. */
 export interface ConversationSummary {
   id: string;
   customerParticipantId?: string;
+  /** The bot leg the call was built with (live unless transferred or ended; the ended one with `withAgent`). */
   botParticipantId?: string;
+  /** `staleBotLeg`: the earlier bot leg that ended with transport.failure. */
+  staleParticipantId?: string;
+  /** `withAgent`: the agent's connected leg. */
+  agentParticipantId?: string;
   ended: boolean;
 }
 
-/** Ids of a conversation's customer and (first non-customer, non-acd) bot leg. */
+/** Ids of a conversation's customer, bot leg and, when the call has them, stale bot leg and agent. */
 export function summarize(conv: SimConversation): ConversationSummary {
-  const customer = conv.participants.find((p) => p.purpose === 'customer');
-  const bot = conv.participants.find((p) => p.purpose !== 'customer' && p.purpose !== 'acd');
-  return { id: conv.id, customerParticipantId: customer?.id, botParticipantId: bot?.id, ended: Boolean(conv.endTime) };
+  const { customer, bot, stale, agent } = conv.roles;
+  return {
+    id: conv.id,
+    customerParticipantId: customer,
+    botParticipantId: bot,
+    ...(stale ? { staleParticipantId: stale } : {}),
+    ...(agent ? { agentParticipantId: agent } : {}),
+    ended: Boolean(conv.endTime),
+  };
 }
 
-/** Validates a partial settings object; returns the problems (empty when fine). */
-export function settingsProblems(body: unknown): string[] {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return ['body: must be an object'];
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(body)) {
-    if (key === 'seed') {
-      if (!Number.isInteger(value) || (value as number) < 0) problems.push('seed: must be an integer ≥ 0');
-      continue;
-    }
-    if (!(key in DEFAULT_SETTINGS)) problems.push(`${key}: unknown setting (known: ${Object.keys(DEFAULT_SETTINGS).join(', ')}, seed)`);
-    else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) problems.push(`${key}: must be a number ≥ 0`);
-  }
-  return problems;
-}
+export { settingsProblems };
 
-const NEW_CONVERSATION_KEYS = new Set(['id', 'ani', 'dnis', 'botPurpose', 'botAddress', 'hangupAfterMs', 'extraLegs']);
+/** Checks of POST /__sim/conversations fields: the problem with a value, or undefined when it is fine. */
+const CONVERSATION_FIELDS: Record<string, (v: unknown) => string | undefined> = {
+  id: (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string'),
+  ani: (v) => (typeof v === 'string' ? undefined : 'must be a string'),
+  dnis: (v) => (typeof v === 'string' ? undefined : 'must be a string'),
+  botPurpose: (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string'),
+  botAddress: (v) => (typeof v === 'string' ? undefined : 'must be a string'),
+  hangupAfterMs: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'must be a number ≥ 0'),
+  startedAgoMs: (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'must be a number ≥ 0'),
+  staleBotLeg: (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean'),
+  withAgent: (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean'),
+  extraLegs: (v) =>
+    Array.isArray(v) && v.every((l) => l && typeof l === 'object' && typeof l.purpose === 'string') ? undefined : 'must be a list of legs, each with a purpose',
+};
 
 /** Validates the body of POST /__sim/conversations; returns the problems (empty when fine). */
 export function newConversationProblems(body: unknown, extra: string[] = []): string[] {
@@ -42,16 +54,14 @@ export function newConversationProblems(body: unknown, extra: string[] = []): st
   const problems: string[] = [];
   for (const [key, value] of Object.entries(body)) {
     if (extra.includes(key)) continue;
-    if (!NEW_CONVERSATION_KEYS.has(key)) problems.push(`${key}: unknown field (known: ${[...NEW_CONVERSATION_KEYS].join(', ')})`);
-    else if (key === 'hangupAfterMs' && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) problems.push('hangupAfterMs: must be a number ≥ 0');
-    else if (key === 'extraLegs' && (!Array.isArray(value) || value.some((l) => !l || typeof l !== 'object' || typeof l.purpose !== 'string')))
-      problems.push('extraLegs: must be a list of legs, each with a purpose');
-    else if (key !== 'hangupAfterMs' && key !== 'extraLegs' && typeof value !== 'string') problems.push(`${key}: must be a string`);
+    const check = CONVERSATION_FIELDS[key];
+    const why = check ? check(value) : `unknown field (known: ${Object.keys(CONVERSATION_FIELDS).join(', ')})`;
+    if (why) problems.push(`${key}: ${why}`);
   }
   return problems;
 }
 
-const badRequest = (reply: FastifyReply, problems: string[]) => reply.code(400).send({ error: 'invalid request', problems });
+export const badRequest = (reply: FastifyReply, problems: string[]) => reply.code(400).send({ error: 'invalid request', problems });
 
 /**
  * The control API under `/__sim` (not Genesys: for tests, demos and benchmarks). Documented in
@@ -153,7 +163,7 @@ export function registerControlRoutes(app: FastifyInstance, engine: SimEngine): 
     const problems = settingsProblems(request.body ?? {});
     if (problems.length) return badRequest(reply, problems);
     const body = (request.body ?? {}) as Partial<SimSettings> & { seed?: number };
-    for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof SimSettings)[]) if (body[key] !== undefined) engine.settings[key] = body[key]!;
+    applySettings(engine.settings, body);
     if (body.seed !== undefined) engine.faults.reseed(body.seed);
     return { config: engine.settings };
   });

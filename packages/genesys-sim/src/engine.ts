@@ -1,43 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { FaultBook } from './faults.js';
+import type { Models } from 'purecloud-platform-client-v2';
+import { toAnalyticsConversation } from './analytics.js';
+import type { RateLimitInfo, Refusal } from './errors.js';
+import { FaultBook, type FailedTransferState } from './faults.js';
 import { Ledger, type LedgerTransfer } from './ledger.js';
-import { SEED, isLive, newConversation, type NewConversation, type SimConversation, type SimParticipant, type SimQueue } from './model.js';
+import { SEED, isConnected, isLive, leg, newConversation, type NewConversation, type SimConversation, type SimParticipant, type SimQueue } from './model.js';
 import { SlidingWindow } from './rate-limit.js';
+import { DEFAULT_SETTINGS, type SimSettings } from './settings.js';
 import { TokenStore, type TokenRecord } from './tokens.js';
-
-/** Settings that can change at run time (`POST /__sim/config`). All are numbers ≥ 0. */
-export interface SimSettings {
-  /** Requests per minute per access token (Genesys default 300). 0 disables. */
-  rateLimitPerMinute: number;
-  /** Requests per minute for the whole org, all tokens together (the 2026 org-level limits). 0 disables. */
-  orgRateLimitPerMinute: number;
-  /** Time between a transfer's 202 and the transfer showing in the conversation (ms). */
-  transferDelayMs: number;
-  /** Lifetime of issued tokens (`expires_in`, s). */
-  tokenTtlSec: number;
-  /** Latency added to every API answer (ms). */
-  latencyMs: number;
-  /** Default time after which a new conversation's customer hangs up (ms); 0 = never. */
-  hangupAfterMs: number;
-}
-
-/** Defaults of SimSettings: Genesys-like limits, instant transfers, 24 h tokens, callers who wait. */
-export const DEFAULT_SETTINGS: Readonly<SimSettings> = Object.freeze({
-  rateLimitPerMinute: 300,
-  orgRateLimitPerMinute: 0,
-  transferDelayMs: 0,
-  tokenTtlSec: 86_400,
-  latencyMs: 0,
-  hangupAfterMs: 0,
-});
 
 /** Where a transfer goes, as the request named it. */
 export type TransferTarget = LedgerTransfer['target'];
 
 /** Why a transfer request is refused (a Genesys status and code), or the leg and queue it applies to. */
-export type TransferCheck =
-  | { ok: true; conv: SimConversation; leg: SimParticipant; queue?: SimQueue }
-  | { ok: false; status: number; code: string; message: string };
+export type TransferCheck = { ok: true; conv: SimConversation; leg: SimParticipant; queue?: SimQueue } | ({ ok: false } & Refusal);
+
+/** A participant named by a request, or the 404 Genesys answers. */
+type LegLookup = { ok: true; conv: SimConversation; leg: SimParticipant } | ({ ok: false } & Refusal);
+
+/** How an accepted transfer ends without moving the call (fail-transfer fault), and after how long. */
+export interface TransferFailure {
+  state: FailedTransferState;
+  /** How long the entry shows Pending first (ms); default the transfer delay. */
+  pendingMs?: number;
+}
+
+const NOT_CONNECTED_MESSAGE = 'You are not a connected participant on the call';
+const refuse = (status: number, code: string, message: string): { ok: false } & Refusal => ({ ok: false, status, code, message });
+const notFound = (what: string) => refuse(404, 'not.found', `${what} not found`);
 
 /** Options of SimEngine. */
 export interface EngineOptions {
@@ -141,6 +131,15 @@ export class SimEngine {
     return 0;
   }
 
+  /** The limit a refused request hit (`ErrorBody.limit`; key names from Genesys' limits page, org key an assumption). */
+  limitHit(token: TokenRecord, t: number): RateLimitInfo {
+    const perToken = this.settings.rateLimitPerMinute;
+    if (perToken > 0 && token.window.waitMs(perToken, t) > 0)
+      return { maxRequests: perToken, limit: { key: 'client.credentials.token.rate.per.minute', namespace: 'platform.api', value: perToken } };
+    const org = this.settings.orgRateLimitPerMinute;
+    return { maxRequests: org, limit: { key: 'org.rate.per.minute', namespace: 'platform.api', value: org } };
+  }
+
   /** Records that `token` was told to wait `seconds` from `t`: a request before then counts as early. */
   giveRetryAfter(token: TokenRecord | undefined, seconds: number, t: number): void {
     // "The Retry-After it was last given": the latest answer defines the wait, even if shorter than an earlier one.
@@ -149,50 +148,73 @@ export class SimEngine {
 
   // ---- transfers ----------------------------------------------------------------------------------------
 
-  /** Checks a transfer request the way Genesys answers it (codes from genesys-cloud.md §6). */
-  checkTransfer(conversationId: string, participantId: string, target: TransferTarget): TransferCheck {
+  /** The conversation and participant a request names, or Genesys' plain 404 `not.found` for either. */
+  findLeg(conversationId: string, participantId: string): LegLookup {
     const conv = this.conversations.get(conversationId);
-    if (!conv) return { ok: false, status: 404, code: 'conversation.error.conversation.not.found', message: `Conversation ${conversationId} not found` };
-    const leg = conv.participants.find((p) => p.id === participantId);
-    // Not a verified Genesys code; a participant that does not exist is a wrong id, not a finished call.
-    if (!leg) return { ok: false, status: 404, code: 'conversation.error.participant.not.found', message: `Participant ${participantId} not found` };
-    if (leg.purpose === 'customer') return { ok: false, status: 400, code: 'bad.request', message: 'You are not a connected participant on the call' };
-    if (conv.endTime || !isLive(leg) || leg.state !== 'connected')
-      return { ok: false, status: 400, code: 'conversations.error.transfer.not.connected', message: 'The participant to transfer is not connected.' };
+    // Assumption: a POST about an unknown conversation answers the same plain not.found as one about an unknown participant.
+    if (!conv) return notFound(`Conversation ${conversationId}`);
+    const found = conv.participants.find((p) => p.id === participantId);
+    return found ? { ok: true, conv, leg: found } : notFound(`Participant ${participantId}`);
+  }
+
+  /** The refusal of a transfer naming a leg that is not connected, as the `notConnectedAnswer` setting says. */
+  notConnected(): { ok: false } & Refusal {
+    switch (this.settings.notConnectedAnswer) {
+      case 'not.connected':
+        return refuse(400, 'conversations.error.transfer.not.connected', 'The participant to transfer is not connected.');
+      case 'not.active':
+        return refuse(403, 'conversation.error.forbidden.not.active.participant', 'The participant is not an active participant on the conversation.');
+      default:
+        return refuse(400, 'bad.request', NOT_CONNECTED_MESSAGE);
+    }
+  }
+
+  /**
+   * Checks a transfer request the way Genesys answers it (genesys-cloud.md §5, §6): unknown conversation or
+   * participant → 404 `not.found`; the customer leg → 400 `bad.request`; a leg that ended or a call that is over →
+   * the `notConnectedAnswer` refusal; then the target (unknown queue → 400, own address → 400 same.party).
+   */
+  checkTransfer(conversationId: string, participantId: string, target: TransferTarget): TransferCheck {
+    const found = this.findLeg(conversationId, participantId);
+    if (!found.ok) return found;
+    const { conv, leg: named } = found;
+    if (named.purpose === 'customer') return refuse(400, 'bad.request', NOT_CONNECTED_MESSAGE);
+    if (!isConnected(conv, named)) return this.notConnected();
     let queue: SimQueue | undefined;
     if (target.queueId !== undefined || target.queueName !== undefined) {
       queue = target.queueId !== undefined ? this.queues.get(target.queueId) : [...this.queues.values()].find((q) => q.name === target.queueName);
       // A bad queue id is a 400, not a 404 (genesys-cloud.md §6).
-      if (!queue) return { ok: false, status: 400, code: 'conversations.error.queue.not.found', message: 'The specified queue was not found.' };
+      if (!queue) return refuse(400, 'conversations.error.queue.not.found', 'The specified queue was not found.');
     } else if (target.userId === undefined && target.address === undefined) {
-      return { ok: false, status: 400, code: 'bad.request', message: 'A transfer target (queueId, queueName, userId or address) is required.' };
+      return refuse(400, 'bad.request', 'A transfer target (queueId, queueName, userId or address) is required.');
     }
-    if (target.address !== undefined && sameAddress(target.address, leg.address))
-      return { ok: false, status: 400, code: 'conversations.error.transfer.same.party', message: 'Cannot transfer a participant to itself.' };
-    return { ok: true, conv, leg, ...(queue ? { queue } : {}) };
+    if (target.address !== undefined && sameAddress(target.address, named.address))
+      return refuse(400, 'conversations.error.transfer.same.party', 'Cannot transfer a participant to itself.');
+    return { ok: true, conv, leg: named, ...(queue ? { queue } : {}) };
   }
 
   /**
    * Applies an accepted transfer: a Pending `recentTransfers` entry now; after the transfer delay the bot leg
    * disconnects with `transfer`, the target's leg joins (acd for a queue, an alerting agent, an ivr flow for a
-   * number) and the entry turns Complete. A call that ended meanwhile turns it Canceled; `fail` turns it Failed
-   * and leaves the bot leg connected.
+   * number) and the entry turns Complete. A call that ended meanwhile turns it Canceled; `fail` ends it in its
+   * state after its pendingMs and leaves the bot leg connected; a leg that ended meanwhile turns it Failed.
    */
   applyTransfer(
     check: Extract<TransferCheck, { ok: true }>,
     target: TransferTarget,
     endpoint: string,
     token: TokenRecord,
-    opts: { fail?: boolean; replyDropped?: boolean } = {},
+    opts: { fail?: TransferFailure; replyDropped?: boolean; requestedAt?: number } = {},
   ): LedgerTransfer {
-    const { conv, leg, queue } = check;
+    const { conv, leg: moved, queue } = check;
     const at = this.now();
     const id = randomUUID();
     const entry: LedgerTransfer = {
       id,
       at,
+      requestedAt: opts.requestedAt ?? at,
       conversationId: conv.id,
-      participantId: leg.id,
+      participantId: moved.id,
       endpoint,
       target,
       clientId: token.clientId,
@@ -201,35 +223,46 @@ export class SimEngine {
       replyDropped: opts.replyDropped ?? false,
     };
     this.ledger.addTransfer(entry);
-    const recent = {
+    const recent: SimConversation['recentTransfers'][number] = {
       id,
-      state: 'Pending' as SimConversation['recentTransfers'][number]['state'],
+      state: 'Pending',
       dateIssued: new Date(at).toISOString(),
-      transferType: 'Unattended' as const,
-      destination: queue ? { queueId: queue.id } : target.userId ? { userId: target.userId } : { address: target.address! },
+      transferType: 'Unattended',
+      // TransferDestination is {userId?, address?}: a queue transfer has no destination at all (assumption: omitted, not {}).
+      ...(queue ? {} : target.userId ? { destination: { userId: target.userId } } : { destination: { address: target.address! } }),
     };
     conv.recentTransfers.push(recent);
-    this.later(this.settings.transferDelayMs, () => {
-      if (conv.endTime) {
-        recent.state = 'Canceled';
-        return this.ledger.settleTransfer(entry, 'Canceled');
-      }
-      if (opts.fail || !isLive(leg)) {
-        recent.state = 'Failed';
-        return this.ledger.settleTransfer(entry, 'Failed');
-      }
+    const settle = (state: LedgerTransfer['state'] & SimConversation['recentTransfers'][number]['state']) => {
+      recent.state = state;
+      this.ledger.settleTransfer(entry, state);
+    };
+    this.later(opts.fail?.pendingMs ?? this.settings.transferDelayMs, () => {
+      if (conv.endTime) return settle('Canceled');
+      if (opts.fail) return settle(opts.fail.state);
+      if (!isLive(moved)) return settle('Failed');
       const t = new Date(this.now()).toISOString();
-      leg.state = 'disconnected';
-      leg.disconnectType = 'transfer';
-      leg.endTime = t;
-      const base = { id: randomUUID(), startTime: t, connectedTime: t, state: 'connected' };
-      if (queue) conv.participants.push({ ...base, purpose: 'acd', queueId: queue.id, name: queue.name });
-      else if (target.userId) conv.participants.push({ ...base, purpose: 'agent', userId: target.userId, state: 'alerting', connectedTime: undefined });
-      else conv.participants.push({ ...base, purpose: 'ivr', address: target.address, name: 'Architect inbound flow' });
-      recent.state = 'Complete';
-      this.ledger.settleTransfer(entry, 'Complete');
+      Object.assign(moved, { state: 'disconnected', disconnectType: 'transfer', endTime: t });
+      const base = { startTime: t, connectedTime: t, state: 'connected', direction: 'inbound' as const };
+      if (queue) conv.participants.push(leg({ ...base, purpose: 'acd', queueId: queue.id, name: queue.name }));
+      else if (target.userId) conv.participants.push(leg({ ...base, purpose: 'agent', userId: target.userId, state: 'alerting', connectedTime: undefined }));
+      else conv.participants.push(leg({ ...base, purpose: 'ivr', address: target.address, name: 'Architect inbound flow' }));
+      settle('Complete');
     });
     return entry;
+  }
+
+  // ---- analytics ----------------------------------------------------------------------------------------
+
+  /** The known conversations among `ids` as analytics shows them now (`analyticsLagMs` behind); unknown ids left out. */
+  analytics(ids: readonly string[]): Models.AnalyticsConversationWithoutAttributes[] {
+    const asOf = this.now() - this.settings.analyticsLagMs;
+    const out: Models.AnalyticsConversationWithoutAttributes[] = [];
+    for (const id of ids) {
+      const conv = this.conversations.get(id);
+      const seen = conv && toAnalyticsConversation(conv, asOf);
+      if (seen) out.push(seen);
+    }
+    return out;
   }
 
   /** Forgets the ledger, limits and faults (conversations, queues and tokens stay). */

@@ -1,16 +1,17 @@
+import type { Models } from 'purecloud-platform-client-v2';
+
 /**
- * Genesys' error body (SDK model `ErrorBody`, genesys-cloud.md §6). `contextId` equals the response's
- * `inin-correlation-id` header.
+ * Genesys' error body (SDK model `ErrorBody`, genesys-cloud.md §6) with the fields the simulator always fills.
+ * `contextId` equals the response's `inin-correlation-id` header.
  */
-export interface ErrorBody {
-  message: string;
-  code: string;
+export type ErrorBody = Models.ErrorBody &
+  Required<Pick<Models.ErrorBody, 'message' | 'code' | 'status' | 'contextId' | 'details' | 'errors'>>;
+
+/** A refusal the way Genesys answers it: status, code, message (naming the field when one is wrong). */
+export interface Refusal {
   status: number;
-  messageWithParams?: string;
-  messageParams?: Record<string, string>;
-  contextId: string;
-  details: unknown[];
-  errors: unknown[];
+  code: string;
+  message: string;
 }
 
 const MESSAGES: Record<number, string> = {
@@ -70,19 +71,30 @@ export function errorBody(
   };
 }
 
+/** The two 429 codes Genesys sends (genesys-cloud.md §6). */
+export type RateLimitCode = 'too.many.requests.retry.after' | 'too.many.requests';
+export const RATE_LIMIT_CODES: readonly RateLimitCode[] = ['too.many.requests.retry.after', 'too.many.requests'];
+
+/** What a limit 429 says about the limit it hit (SDK `Limit`); fault 429s name none. */
+export interface RateLimitInfo {
+  /** `too.many.requests` only: the limit's requests per window (the message's first number). */
+  maxRequests?: number;
+  /** `ErrorBody.limit`, on answers from a real limit. */
+  limit?: Models.Limit;
+}
+
 /**
- * The 429 body exactly as Genesys sends it (genesys-cloud.md §6): no messageWithParams/messageParams, and the
- * wait repeated in the message. The `Retry-After` header carries the same whole seconds.
+ * A 429 body as Genesys sends it (genesys-cloud.md §6): no messageWithParams/messageParams.
+ * `too.many.requests.retry.after` repeats the wait ("Retry the request in [N] seconds"); the older
+ * `too.many.requests` names the limit ("… the maximum [300] requests within [60] seconds": 60 is the window, not
+ * a wait). The `Retry-After` header carries the whole seconds either way.
  */
-export function rateLimitBody(seconds: number, contextId: string) {
-  return {
-    message: `Rate limit exceeded the maximum. Retry the request in [${seconds}] seconds`,
-    code: 'too.many.requests.retry.after',
-    status: 429,
-    contextId,
-    details: [],
-    errors: [],
-  };
+export function rateLimitBody(seconds: number, contextId: string, code: RateLimitCode = 'too.many.requests.retry.after', info: RateLimitInfo = {}): ErrorBody {
+  const message =
+    code === 'too.many.requests'
+      ? `Rate limit exceeded the maximum [${info.maxRequests ?? info.limit?.value ?? 300}] requests within [60] seconds`
+      : `Rate limit exceeded the maximum. Retry the request in [${seconds}] seconds`;
+  return { message, code, status: 429, contextId, details: [], errors: [], ...(info.limit ? { limit: info.limit } : {}) };
 }
 
 /** A 403 naming the missing permission(s), as `missing.permissions` or (several, any one would do) `missing.any.permissions`. */

@@ -24,8 +24,15 @@ describe('parseFaultRules', () => {
       { endpoint: 'read', action: { type: 'revoke-token' } },
       { endpoint: 'any', action: { type: 'expire-token' } },
       { endpoint: 'token', action: { type: 'status', status: 401 } },
+      { endpoint: 'transfer', action: { type: 'fail-transfer', state: 'Timeout', pendingMs: 4000 } },
+      { endpoint: 'transfer', action: { type: 'slow-apply', answerAfterMs: 3000, applyAfterMs: 1500 } },
+      { endpoint: 'any', action: { type: 'slow-apply', answerAfterMs: 0 } },
+      { endpoint: 'analytics', action: { type: 'status', status: 403, permission: 'analytics:conversationDetail:view' } },
+      { endpoint: 'read', action: { type: 'status', status: 429, code: 'too.many.requests' } },
     ]);
-    expect(rules).toHaveLength(10);
+    expect(rules).toHaveLength(15);
+    expect(rules[10]!.action).toEqual({ type: 'fail-transfer', state: 'Timeout', pendingMs: 4000 });
+    expect(rules[12]!.action).toEqual({ type: 'slow-apply', answerAfterMs: 0 });
     expect(rules[0]).toEqual({ endpoint: 'any', action: { type: 'status', status: 429, retryAfterSec: 10 }, durationMs: 5000 });
   });
   it.each([
@@ -45,7 +52,15 @@ describe('parseFaultRules', () => {
     [[{ action: { type: 'latency' } }], 'rules[0].action.ms: required'],
     [[{ action: { type: 'timeout', ms: 5 } }], 'rules[0].action.ms: unknown field for timeout'],
     [[{ action: { type: 'accept-drop', mode: 'later' } }], 'rules[0].action.mode: must be reset or hang'],
-    [[{ endpoint: 'read', action: { type: 'accept-drop' } }], 'rules[0].action.type: accept-drop applies to transfer'],
+    [[{ endpoint: 'read', action: { type: 'accept-drop' } }], 'rules[0].action.type: accept-drop applies to transfer or interactions requests only'],
+    [[{ endpoint: 'interactions', action: { type: 'slow-apply', answerAfterMs: 1 } }], 'rules[0].action.type: slow-apply applies to transfer requests only'],
+    [[{ endpoint: 'analytics', action: { type: 'fail-transfer' } }], 'rules[0].action.type: fail-transfer applies to transfer'],
+    [[{ action: { type: 'fail-transfer', state: 'Complete' } }], 'rules[0].action.state: must be one of Failed, Canceled, Timeout'],
+    [[{ action: { type: 'fail-transfer', pendingMs: -5 } }], 'rules[0].action.pendingMs: must be ≥ 0'],
+    [[{ action: { type: 'fail-transfer', after: 5 } }], 'rules[0].action.after: unknown field for fail-transfer'],
+    [[{ action: { type: 'slow-apply' } }], 'rules[0].action.answerAfterMs: required'],
+    [[{ action: { type: 'slow-apply', answerAfterMs: 1, applyAfterMs: 'later' } }], 'rules[0].action.applyAfterMs: must be a number'],
+    [[{ endpoint: 'queues', action: { type: 'timeout' } }], 'rules[0].endpoint: must be one of token, read, transfer, interactions, analytics, any'],
     [[{ endpoint: 'token', action: { type: 'revoke-token' } }], 'rules[0].action.type: revoke-token applies to API requests'],
     [[{ endpoint: 'token', action: { type: 'timeout' }, conversationId: 'c' }], 'rules[0].conversationId: token requests'],
     [[{ action: { type: 'timeout' }, probability: 1.5 }], 'rules[0].probability: must be ≤ 1'],
@@ -63,6 +78,9 @@ describe('appliesTo', () => {
     expect(appliesTo({ type: 'accept-drop' }, 'interactions')).toBe(true);
     expect(appliesTo({ type: 'revoke-token' }, 'token')).toBe(false);
     expect(appliesTo({ type: 'timeout' }, 'token')).toBe(true);
+    expect(appliesTo({ type: 'slow-apply', answerAfterMs: 1 }, 'transfer')).toBe(true);
+    expect(appliesTo({ type: 'slow-apply', answerAfterMs: 1 }, 'interactions')).toBe(false);
+    expect(appliesTo({ type: 'fail-transfer' }, 'analytics')).toBe(false);
   });
 });
 
@@ -101,10 +119,17 @@ describe('FaultBook', () => {
     expect(b.take('read', undefined, 2499)).toBeDefined();
     expect(b.take('read', undefined, 2500)).toBeUndefined();
   });
-  it('matches one conversation when asked', () => {
+  it('matches one conversation when asked (for an analytics batch: one that names it)', () => {
     const b = book([{ endpoint: 'any', action: { type: 'timeout' }, conversationId: 'c1' }]);
     expect(b.take('read', 'c2', 1000)).toBeUndefined();
     expect(b.take('read', 'c1', 1000)).toBeDefined();
+    expect(b.take('analytics', ['c2', 'c3'], 1000)).toBeUndefined();
+    expect(b.take('analytics', ['c2', 'c1'], 1000)).toBeDefined();
+    expect(b.take('analytics', undefined, 1000)).toBeUndefined();
+  });
+  it('any covers the analytics group too', () => {
+    const b = book([{ endpoint: 'any', action: { type: 'status', status: 503 } }]);
+    expect(b.take('analytics', undefined, 1000)).toBeDefined();
   });
   it('draws probabilities from the seeded RNG: the same seed replays the same faults', () => {
     const run = (seed: number) => {

@@ -1,8 +1,10 @@
 /**
- * Endpoint groups a fault can target. `any` means every API endpoint (read, transfer, interactions) but not
- * the token endpoint, whose faults are scripted explicitly (a 429 storm on API calls must not also stop logins).
+ * Endpoint groups a fault can target. `any` means every API endpoint but not the token endpoint, whose faults
+ * are scripted explicitly (a 429 storm on API calls must not also stop logins):
+ * - read: the two conversation reads; transfer: the four transfer POSTs; interactions: the tutorial's batch;
+ * - analytics: `GET /api/v2/analytics/conversations/details`.
  */
-export type FaultEndpoint = 'token' | 'read' | 'transfer' | 'interactions' | 'any';
+export type FaultEndpoint = 'token' | 'read' | 'transfer' | 'interactions' | 'analytics' | 'any';
 
 /** The endpoint group of one request. */
 export type RequestEndpoint = Exclude<FaultEndpoint, 'any'>;
@@ -16,7 +18,11 @@ export type RequestEndpoint = Exclude<FaultEndpoint, 'any'>;
  * - timeout: no answer at all; the socket is held until the client gives up. A transfer is NOT applied.
  * - accept-drop: the transfer is applied, then the reply is lost: `mode` reset (default) destroys the connection,
  *   hang holds it until the client times out. The client cannot tell whether it happened.
- * - fail-transfer: 202 as usual, but the transfer ends `Failed` after the transfer delay; the bot leg stays.
+ * - fail-transfer: 202 as usual; the transfer shows `Pending` for `pendingMs` (default: the transfer delay), then
+ *   ends `state` (Failed, Canceled or Timeout; default Failed). The bot leg stays connected.
+ * - slow-apply: transfers only. The request is checked on arrival (a refusal is answered at once); the 202 leaves
+ *   `answerAfterMs` later (status 0 in the ledger if the client has gone by then); the transfer is applied
+ *   (Pending entry, then completion as usual) `applyAfterMs` after arrival (default answerAfterMs).
  * - revoke-token: the bearer token is revoked before the request is handled (401, and every later use too).
  * - expire-token: the bearer token expires now (401, and every later use too).
  */
@@ -25,9 +31,14 @@ export type FaultAction =
   | { type: 'latency'; ms: number }
   | { type: 'timeout' }
   | { type: 'accept-drop'; mode?: 'reset' | 'hang' }
-  | { type: 'fail-transfer' }
+  | { type: 'fail-transfer'; state?: FailedTransferState; pendingMs?: number }
+  | { type: 'slow-apply'; answerAfterMs: number; applyAfterMs?: number }
   | { type: 'revoke-token' }
   | { type: 'expire-token' };
+
+/** How a transfer Genesys accepted can end without moving the call. */
+export type FailedTransferState = 'Failed' | 'Canceled' | 'Timeout';
+const FAILED_STATES: readonly FailedTransferState[] = ['Failed', 'Canceled', 'Timeout'];
 
 /**
  * A scripted fault. A request takes the first installed rule that matches it: same endpoint group, an action
@@ -47,7 +58,7 @@ export interface FaultRule {
   startAfterMs?: number;
   /** Active for this long after it starts (ms; default forever). A 429 storm is a 429 rule with a duration. */
   durationMs?: number;
-  /** Only requests about this conversation (reads and transfers; never the token endpoint). */
+  /** Only requests about this conversation (for an analytics batch: one that names it; never the token endpoint). */
   conversationId?: string;
   /** Free text shown in listings. */
   label?: string;
@@ -68,12 +79,18 @@ export class FaultRuleError extends Error {
   override readonly name = 'FaultRuleError';
 }
 
-const ENDPOINTS: readonly FaultEndpoint[] = ['token', 'read', 'transfer', 'interactions', 'any'];
-const TRANSFER_ONLY = new Set(['accept-drop', 'fail-transfer']);
+const ENDPOINTS: readonly FaultEndpoint[] = ['token', 'read', 'transfer', 'interactions', 'analytics', 'any'];
+/** Actions only a transfer can act out, and the endpoint groups each may target. */
+const TRANSFER_ONLY: Record<string, readonly FaultEndpoint[]> = {
+  'accept-drop': ['transfer', 'interactions', 'any'],
+  'fail-transfer': ['transfer', 'interactions', 'any'],
+  'slow-apply': ['transfer', 'any'],
+};
 
 /** True when `action` makes sense on `endpoint` (no dropped transfer on a read, no revoked bearer at the token endpoint). */
 export function appliesTo(action: FaultAction, endpoint: RequestEndpoint): boolean {
-  if (TRANSFER_ONLY.has(action.type)) return endpoint === 'transfer' || endpoint === 'interactions';
+  const only = TRANSFER_ONLY[action.type];
+  if (only) return only.includes(endpoint);
   if (action.type === 'revoke-token' || action.type === 'expire-token') return endpoint !== 'token';
   return true;
 }
@@ -113,8 +130,8 @@ function parseFaultRule(raw: unknown, at: string): FaultRule {
     rule[key] = r[key] as string;
   }
   if (rule.conversationId !== undefined && rule.endpoint === 'token') fail('conversationId', 'token requests are about no conversation');
-  if (TRANSFER_ONLY.has(rule.action.type) && (rule.endpoint === 'read' || rule.endpoint === 'token'))
-    fail('action.type', `${rule.action.type} applies to transfer or interactions requests only`);
+  const only = TRANSFER_ONLY[rule.action.type];
+  if (only && !only.includes(rule.endpoint)) fail('action.type', `${rule.action.type} applies to ${only.filter((e) => e !== 'any').join(' or ')} requests only`);
   if ((rule.action.type === 'revoke-token' || rule.action.type === 'expire-token') && rule.endpoint === 'token')
     fail('action.type', `${rule.action.type} applies to API requests (the token endpoint has no bearer token)`);
   return rule;
@@ -169,14 +186,31 @@ function parseAction(raw: unknown, at: string): FaultAction {
       if (a['mode'] !== undefined && a['mode'] !== 'reset' && a['mode'] !== 'hang') fail('mode', 'must be reset or hang');
       return a['mode'] ? { type: 'accept-drop', mode: a['mode'] as 'reset' | 'hang' } : { type: 'accept-drop' };
     }
+    case 'fail-transfer': {
+      only('state', 'pendingMs');
+      const action: FaultAction = { type: 'fail-transfer' };
+      if (a['state'] !== undefined) {
+        if (!FAILED_STATES.includes(a['state'] as FailedTransferState)) fail('state', `must be one of ${FAILED_STATES.join(', ')}`);
+        action.state = a['state'] as FailedTransferState;
+      }
+      const pendingMs = optionalNumber(a, 'pendingMs', at, { min: 0, max: 600_000 });
+      if (pendingMs !== undefined) action.pendingMs = pendingMs;
+      return action;
+    }
+    case 'slow-apply': {
+      only('answerAfterMs', 'applyAfterMs');
+      const answerAfterMs = optionalNumber(a, 'answerAfterMs', at, { min: 0, max: 600_000 });
+      if (answerAfterMs === undefined) fail('answerAfterMs', 'required: milliseconds before the 202 leaves');
+      const applyAfterMs = optionalNumber(a, 'applyAfterMs', at, { min: 0, max: 600_000 });
+      return { type: 'slow-apply', answerAfterMs: answerAfterMs!, ...(applyAfterMs !== undefined ? { applyAfterMs } : {}) };
+    }
     case 'timeout':
-    case 'fail-transfer':
     case 'revoke-token':
     case 'expire-token':
       only();
       return { type: a['type'] };
     default:
-      return fail('type', 'must be one of status, latency, timeout, accept-drop, fail-transfer, revoke-token, expire-token');
+      return fail('type', 'must be one of status, latency, timeout, accept-drop, fail-transfer, slow-apply, revoke-token, expire-token');
   }
 }
 
@@ -228,14 +262,17 @@ export class FaultBook {
     return added;
   }
 
-  /** The first rule that applies to this request now, with one use consumed; undefined when none does. */
-  take(endpoint: RequestEndpoint, conversationId: string | undefined, now: number): ActiveFault | undefined {
+  /**
+   * The first rule that applies to this request now, with one use consumed; undefined when none does.
+   * `conversationId` is the conversation the request is about (a list for an analytics batch).
+   */
+  take(endpoint: RequestEndpoint, conversationId: string | readonly string[] | undefined, now: number): ActiveFault | undefined {
     if (this.rules.length === 0) return undefined;
     for (const f of this.rules) {
       if (f.remaining <= 0) continue;
       if (f.endpoint === 'any' ? endpoint === 'token' : f.endpoint !== endpoint) continue;
       if (!appliesTo(f.action, endpoint)) continue;
-      if (f.conversationId !== undefined && f.conversationId !== conversationId) continue;
+      if (f.conversationId !== undefined && !(Array.isArray(conversationId) ? conversationId.includes(f.conversationId) : f.conversationId === conversationId)) continue;
       const start = f.installedAt + (f.startAfterMs ?? 0);
       if (now < start || (f.durationMs !== undefined && now >= start + f.durationMs)) continue;
       if (f.skipped < (f.skip ?? 0)) {

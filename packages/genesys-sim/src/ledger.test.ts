@@ -5,6 +5,7 @@ const req = (over: Partial<LedgerRequest> = {}): LedgerRequest => ({ at: 0, meth
 const xfer = (conversationId: string, id: string): LedgerTransfer => ({
   id,
   at: 0,
+  requestedAt: 0,
   conversationId,
   participantId: 'p',
   endpoint: 'replace/queue',

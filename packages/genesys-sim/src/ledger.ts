@@ -3,7 +3,10 @@ export interface LedgerRequest {
   /** Arrival time (epoch ms, simulator clock). */
   at: number;
   method: string;
-  /** Endpoint label: oauth/token, conversations/read, calls/read, replace/queue, replace/agent, transfer, calls/replace, interactions. */
+  /**
+   * Endpoint label: oauth/token, conversations/read, calls/read, replace/queue, replace/agent, transfer,
+   * calls/replace, interactions, analytics/details.
+   */
   endpoint: string;
   /** Path without query string. */
   path: string;
@@ -20,13 +23,16 @@ export interface LedgerRequest {
 }
 
 /** How a transfer the simulator accepted ended (mirrors `recentTransfers[].state`). */
-export type LedgerTransferState = 'Pending' | 'Complete' | 'Failed' | 'Canceled';
+export type LedgerTransferState = 'Pending' | 'Complete' | 'Failed' | 'Canceled' | 'Timeout';
 
 /** One transfer the simulator accepted and applied (or, with a fail-transfer fault, accepted and failed). */
 export interface LedgerTransfer {
   /** Same id as the conversation's `recentTransfers[]` entry. */
   id: string;
+  /** When it was applied (shows in `recentTransfers`): later than `requestedAt` under a slow-apply fault. */
   at: number;
+  /** When its request arrived. */
+  requestedAt: number;
   conversationId: string;
   participantId: string;
   endpoint: string;
@@ -93,7 +99,7 @@ export class Ledger {
   private faulted = 0;
   private byEndpoint: Record<string, number> = {};
   private byStatus: Record<string, number> = {};
-  private byState: Record<LedgerTransferState, number> = { Pending: 0, Complete: 0, Failed: 0, Canceled: 0 };
+  private byState: Record<LedgerTransferState, number> = emptyByState();
 
   constructor(private readonly requestLimit = 100_000) {}
 
@@ -173,6 +179,8 @@ export class Ledger {
     this.total = this.early = this.rateLimited = this.unanswered = this.faulted = 0;
     this.byEndpoint = {};
     this.byStatus = {};
-    this.byState = { Pending: 0, Complete: 0, Failed: 0, Canceled: 0 };
+    this.byState = emptyByState();
   }
 }
+
+const emptyByState = (): Record<LedgerTransferState, number> => ({ Pending: 0, Complete: 0, Failed: 0, Canceled: 0, Timeout: 0 });

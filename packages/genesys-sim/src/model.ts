@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 
-/** A participant as the simulator stores it (the call-shape fields; the generic shape is derived). */
+/** `recentTransfers[].state` values (genesys-cloud.md §5). */
+export type TransferState = 'Pending' | 'Active' | 'Complete' | 'Canceled' | 'Failed' | 'Timeout';
+
+/**
+ * A participant as the simulator stores it: one voice call per participant. The two read shapes are written
+ * from it by shapes.ts (typed with the SDK's models), never sent as is.
+ */
 export interface SimParticipant {
   id: string;
+  /** Id of the participant's voice call (`calls[0].id` in the generic shape). Filled in when missing. */
+  callId?: string;
   purpose: 'customer' | 'external' | 'ivr' | 'acd' | 'agent' | 'user' | string;
   state: 'alerting' | 'dialing' | 'contacting' | 'offering' | 'connected' | 'disconnected' | 'terminated' | string;
+  direction?: 'inbound' | 'outbound';
   disconnectType?: string;
   startTime: string;
   connectedTime?: string;
@@ -15,15 +24,31 @@ export interface SimParticipant {
   name?: string;
   queueId?: string;
   userId?: string;
+  /** Participant data (PATCH …/attributes merges into it; Architect's Get Participant Data reads it). */
+  attributes?: Record<string, string>;
 }
 
-/** A transfer Genesys shows in `recentTransfers`. */
+/**
+ * A transfer Genesys shows in `recentTransfers` (SDK `TransferResponse`). `destination` is the SDK's
+ * `TransferDestination {userId?, address?}`: a queue transfer has neither, so it has no destination at all.
+ */
 export interface SimRecentTransfer {
   id: string;
-  state: 'Pending' | 'Active' | 'Complete' | 'Canceled' | 'Failed' | 'Timeout';
+  state: TransferState;
   dateIssued: string;
   transferType: 'Unattended' | 'Attended';
-  destination: { queueId?: string; userId?: string; address?: string };
+  destination?: { userId?: string; address?: string };
+}
+
+/** Which participant plays which part, as the simulator built the call (for the control API's summary). */
+export interface ConversationRoles {
+  customer: string;
+  /** The bot leg the call was built with (live unless the call was transferred or ended). */
+  bot: string;
+  /** An earlier bot leg that ended before `bot` connected (option `staleBotLeg`). */
+  stale?: string;
+  /** The agent who answered after the bot was transferred (option `withAgent`). */
+  agent?: string;
 }
 
 /** A simulated voice conversation. */
@@ -33,6 +58,7 @@ export interface SimConversation {
   endTime?: string;
   participants: SimParticipant[];
   recentTransfers: SimRecentTransfer[];
+  roles: ConversationRoles;
 }
 
 /** A queue the simulated org has. */
@@ -46,6 +72,7 @@ export const SEED = {
   fallbackQueue: { id: '6f4c2a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b', name: 'Fallback IVR' },
   billingQueue: { id: 'a1b2c3d4-e5f6-4711-8899-aabbccddeeff', name: 'Billing' },
   agentUserId: '0d5a7c9e-1f2b-4c3d-8e4f-5a6b7c8d9e0f',
+  agentAddress: 'sip:ann.agent@example.mypurecloud.com',
   fallbackNumber: '+18005550100',
   botAddress: 'sip:cognigy-bot@vg.example.com',
   clientId: 'sim-client',
@@ -62,114 +89,108 @@ export interface NewConversation {
   botAddress?: string;
   /** Customer hangs up after this many ms (the call is then over); 0 = never; default: the simulator's setting. */
   hangupAfterMs?: number;
+  /** How long ago the call started (ms). Default 30 000 (150 000 with `withAgent`); 0 = it starts now. */
+  startedAgoMs?: number;
+  /** An earlier bot leg (same purpose and address) that ended with `transport.failure` before the live one connected. */
+  staleBotLeg?: boolean;
   /**
-   * More legs after customer and bot (e.g. an earlier flow leg ended by transfer, a repeated user), to build the
+   * The call was moved to the Fallback IVR queue ~2 minutes ago and an agent answered: bot and acd legs ended by
+   * `transfer`, an agent leg connected, a Complete recent transfer.
+   */
+  withAgent?: boolean;
+  /**
+   * More legs after those above (e.g. an earlier flow leg ended by transfer, a repeated user), to build the
    * shapes the worker must read. Missing ids and times are filled in.
    */
   extraLegs?: Array<Partial<SimParticipant> & { purpose: string }>;
 }
 
-/** Builds a live conversation: customer connected, bot leg connected. */
-export function newConversation(opts: NewConversation, now: number): SimConversation {
-  const t0 = new Date(now - 30_000).toISOString();
-  const t1 = new Date(now - 25_000).toISOString();
-  return {
-    id: opts.id ?? randomUUID(),
-    startTime: t0,
-    participants: [
-      {
-        id: randomUUID(),
-        purpose: 'customer',
-        state: 'connected',
-        startTime: t0,
-        connectedTime: t0,
-        address: `tel:${opts.ani ?? '+14155550123'}`,
-        ani: `tel:${opts.ani ?? '+14155550123'}`,
-        dnis: `tel:${opts.dnis ?? '+18005550199'}`,
-        name: 'Customer',
-      },
-      {
-        id: randomUUID(),
-        purpose: opts.botPurpose ?? 'external',
-        state: 'connected',
-        startTime: t1,
-        connectedTime: t1,
-        address: opts.botAddress ?? SEED.botAddress,
-        name: 'Cognigy bot',
-      },
-      ...(opts.extraLegs ?? []).map((leg) => ({
-        state: 'connected',
-        startTime: t1,
-        ...(leg.state === undefined || leg.state === 'connected' ? { connectedTime: t1 } : {}),
-        ...leg,
-        id: leg.id ?? randomUUID(),
-      })),
-    ],
-    recentTransfers: [],
-  };
+const LIVE = new Set(['alerting', 'dialing', 'contacting', 'offering', 'connected']);
+const iso = (t: number) => new Date(Math.round(t)).toISOString();
+
+/** A leg with the fields every participant has filled in (ids, an empty attribute map). */
+export function leg(fields: Omit<SimParticipant, 'id' | 'callId'> & { id?: string; callId?: string }): SimParticipant {
+  return { ...fields, id: fields.id ?? randomUUID(), callId: fields.callId ?? randomUUID(), attributes: { ...fields.attributes } };
 }
 
-const LIVE = new Set(['alerting', 'dialing', 'contacting', 'offering', 'connected']);
+/**
+ * Builds a conversation as Genesys would show it after the story its options tell. Times are laid out over
+ * `startedAgoMs` before `now`: the bot connects a sixth of the way in (5 s for the default 30 s), a stale bot leg
+ * lived between a twelfth and an eighth of the way, and with an agent the transfer happened ~2 minutes ago.
+ */
+export function newConversation(opts: NewConversation, now: number): SimConversation {
+  const ago = opts.startedAgoMs ?? (opts.withAgent ? 150_000 : 30_000);
+  const t0 = now - ago;
+  const botAt = t0 + ago / 6;
+  const ani = `tel:${opts.ani ?? '+14155550123'}`;
+  const dnis = `tel:${opts.dnis ?? '+18005550199'}`;
+  const botPurpose = opts.botPurpose ?? 'external';
+  const botAddress = opts.botAddress ?? SEED.botAddress;
+  const customer = leg({ purpose: 'customer', state: 'connected', direction: 'inbound', startTime: iso(t0), connectedTime: iso(t0), address: ani, ani, dnis, name: 'Customer' });
+  const botLeg = (fields: Partial<SimParticipant>) =>
+    leg({ purpose: botPurpose, state: 'connected', direction: 'outbound', startTime: iso(botAt), connectedTime: iso(botAt), address: botAddress, name: 'Cognigy bot', ...fields });
+  const participants: SimParticipant[] = [customer];
+  const roles: ConversationRoles = { customer: customer.id, bot: '' };
+  const recentTransfers: SimRecentTransfer[] = [];
+
+  if (opts.staleBotLeg) {
+    // The bot's first leg dropped (SIP trunk failure) and the flow dialled the bot again: same purpose and address.
+    const stale = botLeg({ state: 'disconnected', disconnectType: 'transport.failure', startTime: iso(t0 + ago / 12), connectedTime: iso(t0 + ago / 12), endTime: iso(t0 + ago / 8) });
+    participants.push(stale);
+    roles.stale = stale.id;
+  }
+  const bot = botLeg({});
+  participants.push(bot);
+  roles.bot = bot.id;
+
+  if (opts.withAgent) {
+    const movedAt = now - Math.min(120_000, 0.8 * ago);
+    const answeredAt = movedAt + (now - movedAt) / 6;
+    Object.assign(bot, { state: 'disconnected', disconnectType: 'transfer', endTime: iso(movedAt) });
+    const q = SEED.fallbackQueue;
+    participants.push(
+      leg({ purpose: 'acd', state: 'disconnected', disconnectType: 'transfer', direction: 'inbound', startTime: iso(movedAt), connectedTime: iso(movedAt), endTime: iso(answeredAt), queueId: q.id, name: q.name }),
+    );
+    const agent = leg({
+      purpose: 'agent',
+      state: 'connected',
+      direction: 'inbound',
+      startTime: iso(answeredAt),
+      connectedTime: iso(answeredAt),
+      address: SEED.agentAddress,
+      userId: SEED.agentUserId,
+      queueId: q.id,
+      name: 'Ann Agent',
+    });
+    participants.push(agent);
+    roles.agent = agent.id;
+    // A queue transfer: TransferDestination has no queue id, so there is no destination.
+    recentTransfers.push({ id: randomUUID(), state: 'Complete', dateIssued: iso(movedAt), transferType: 'Unattended' });
+  }
+
+  for (const extra of opts.extraLegs ?? []) {
+    const live = extra.state === undefined || LIVE.has(extra.state);
+    participants.push(
+      leg({
+        state: 'connected',
+        startTime: iso(botAt),
+        ...(extra.state === undefined || extra.state === 'connected' ? { connectedTime: iso(botAt) } : {}),
+        // A leg that is over has an end time in Genesys (never a disconnected leg without one).
+        ...(live ? {} : { endTime: iso(botAt) }),
+        ...extra,
+      }),
+    );
+  }
+
+  return { id: opts.id ?? randomUUID(), startTime: iso(t0), participants, recentTransfers, roles };
+}
 
 /** True while a participant has not hung up. */
 export function isLive(p: SimParticipant): boolean {
   return LIVE.has(p.state) && p.endTime === undefined;
 }
 
-/** `GET /api/v2/conversations/calls/{id}` shape (SDK `CallConversation`): state at the participant's top level. */
-export function toCallShape(c: SimConversation): unknown {
-  return {
-    id: c.id,
-    participants: c.participants.map((p) => ({
-      id: p.id,
-      purpose: p.purpose,
-      state: p.state,
-      disconnectType: p.disconnectType,
-      startTime: p.startTime,
-      connectedTime: p.connectedTime,
-      endTime: p.endTime,
-      address: p.address,
-      ani: p.ani,
-      dnis: p.dnis,
-      name: p.name,
-      queue: p.queueId ? { id: p.queueId } : undefined,
-      user: p.userId ? { id: p.userId } : undefined,
-    })),
-    recentTransfers: c.recentTransfers,
-  };
-}
-
-/** `GET /api/v2/conversations/{id}` shape (SDK `Conversation`): no participant-level state; it is in `calls[]`. */
-export function toGenericShape(c: SimConversation): unknown {
-  return {
-    id: c.id,
-    startTime: c.startTime,
-    endTime: c.endTime ?? null,
-    state: c.endTime ? 'disconnected' : 'connected',
-    participants: c.participants.map((p) => ({
-      id: p.id,
-      name: p.name,
-      purpose: p.purpose,
-      participantType: p.purpose === 'customer' ? 'External' : p.purpose === 'acd' ? 'ACD' : 'Internal',
-      address: p.address,
-      ani: p.ani,
-      dnis: p.dnis,
-      startTime: p.startTime,
-      connectedTime: p.connectedTime,
-      endTime: p.endTime,
-      queueId: p.queueId,
-      userId: p.userId,
-      attributes: {},
-      calls: [
-        {
-          id: `${p.id.slice(0, 8)}-call`,
-          state: p.state,
-          disconnectType: p.disconnectType,
-          connectedTime: p.connectedTime,
-          disconnectedTime: p.endTime,
-        },
-      ],
-    })),
-    recentTransfers: c.recentTransfers,
-  };
+/** True when a transfer POST may name this leg: connected, not ended, on a call that is not over. */
+export function isConnected(conv: SimConversation, p: SimParticipant): boolean {
+  return !conv.endTime && p.state === 'connected' && p.endTime === undefined;
 }

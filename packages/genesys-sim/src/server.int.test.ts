@@ -1,66 +1,37 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '@fallback/testing';
+import { startHarness, replaceQueue, type Answer, type Harness } from './internal/harness.js';
 import { SEED } from './model.js';
-import { createSimulator, type Simulator, type SimulatorOptions } from './server.js';
+import type { Simulator, SimulatorOptions } from './server.js';
 
+let h: Harness | undefined;
 let sim: Simulator | undefined;
-let url = '';
 afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
+  await h?.close();
+  h = sim = undefined;
 });
 
 async function start(opts: SimulatorOptions = {}) {
-  sim = createSimulator({ rateLimitPerMinute: 0, ...opts });
-  url = await sim.listen(0);
+  h = await startHarness(opts);
+  sim = h.sim;
   return sim;
 }
+const call = (...args: Parameters<Harness['call']>) => h!.call(...args);
+const token = (...args: Parameters<Harness['token']>) => h!.token(...args);
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: any;
-}
-
-async function call(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; contentType?: string } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
-  if (opts.body !== undefined || opts.raw !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
-  const res = await fetch(`${url}${path}`, { method, headers, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = text;
-  }
-  return { status: res.status, headers: res.headers, text, body };
-}
-
-async function token(clientId: string = SEED.clientId, secret: string = SEED.clientSecret): Promise<string> {
-  const res = await fetch(`${url}/oauth/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials',
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-const replaceQueue = (cid: string, pid: string) => `/api/v2/conversations/${cid}/participants/${pid}/replace/queue`;
 const ERROR_BODY_KEYS = ['code', 'contextId', 'details', 'errors', 'message', 'messageParams', 'messageWithParams', 'status'];
 
 describe('wire format', () => {
   it('OAuth: client credentials with Basic auth and a form body; OAuth-style errors for bad credentials', async () => {
     await start({ tokenTtlSec: 600 });
-    const ok = await fetch(`${url}/oauth/token`, {
+    const ok = await fetch(`${h!.url}/oauth/token`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${SEED.clientId}:${SEED.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials',
     });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ access_token: expect.any(String), token_type: 'bearer', expires_in: 600 });
-    const bad = await fetch(`${url}/oauth/token`, {
+    const bad = await fetch(`${h!.url}/oauth/token`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${SEED.clientId}:nope`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials',
@@ -100,7 +71,9 @@ describe('wire format', () => {
     await start();
     const t = await token();
     const cases: Array<[string, Promise<Answer>, number, string]> = [
-      ['unknown conversation', call('GET', '/api/v2/conversations/nope', { token: t }), 404, 'conversation.error.conversation.not.found'],
+      // The generic read answers a plain not.found, the calls read its own code (genesys-cloud.md §6).
+      ['unknown conversation (generic read)', call('GET', '/api/v2/conversations/nope', { token: t }), 404, 'not.found'],
+      ['unknown conversation (calls read)', call('GET', '/api/v2/conversations/calls/nope', { token: t }), 404, 'conversation.error.conversation.not.found'],
       ['no token', call('GET', '/api/v2/conversations/nope'), 401, 'authentication.required'],
       ['bad token', call('GET', '/api/v2/conversations/nope', { token: 'forged' }), 401, 'bad.credentials'],
       ['unknown path', call('GET', '/api/v2/nothing/here', { token: t }), 404, 'not.found'],
@@ -144,17 +117,25 @@ describe('wire format', () => {
     });
   });
 
-  it('serves both read shapes: state at the top (calls) or in calls[] (generic)', async () => {
+  it('serves both read shapes: state at the top (calls) or in calls[] (generic); no conversation state, no endTime while live', async () => {
     await start();
     const t = await token();
     const conv = sim!.createConversation();
     const calls = await call('GET', `/api/v2/conversations/calls/${conv.id}`, { token: t });
     const generic = await call('GET', `/api/v2/conversations/${conv.id}`, { token: t });
     expect(calls.body.participants[1]).toMatchObject({ purpose: 'external', state: 'connected' });
-    expect(calls.body.endTime).toBeUndefined();
-    expect(generic.body).toMatchObject({ endTime: null, state: 'connected' });
+    expect(calls.body).not.toHaveProperty('endTime');
+    expect(calls.body).not.toHaveProperty('state');
+    // Conversation.state is never filled on reads (SDK doc); endTime is absent, not null, while the call is live.
+    expect(generic.body).not.toHaveProperty('state');
+    expect(generic.body).not.toHaveProperty('endTime');
+    expect(generic.body.startTime).toBe(conv.startTime);
     expect(generic.body.participants[1].state).toBeUndefined();
     expect(generic.body.participants[1].calls[0]).toMatchObject({ state: 'connected' });
+    sim!.hangup(conv.id);
+    const ended = await call('GET', `/api/v2/conversations/${conv.id}`, { token: t });
+    expect(ended.body.endTime).toBe(sim!.getConversation(conv.id)!.endTime);
+    expect(ended.body).not.toHaveProperty('state');
   });
 });
 
@@ -259,8 +240,8 @@ describe('control API', () => {
       const t = await token();
       const out: number[] = [];
       for (let i = 0; i < 30; i += 1) out.push((await call('GET', '/api/v2/conversations/x', { token: t })).status);
-      await sim!.close();
-      sim = undefined;
+      await h!.close();
+      h = sim = undefined;
       return out.join(',');
     };
     const first = await pattern();

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { registerAnalyticsRoutes } from './api-analytics.js';
 import { registerGenesysRoutes } from './api.js';
 import { registerControlRoutes } from './control.js';
-import { SimEngine, type SimSettings } from './engine.js';
+import { SimEngine } from './engine.js';
 import { errorBody } from './errors.js';
 import type { ActiveFault, FaultRule } from './faults.js';
 import type { LedgerRequest, LedgerTransfer, RequestQuery, SimStats } from './ledger.js';
 import type { NewConversation, SimConversation, SimQueue } from './model.js';
+import { applySettings, settingsProblems, type SimSettings } from './settings.js';
+import { createWire } from './wire.js';
 
 /** Simulator settings; the run-time ones can also be changed through POST /__sim/config. */
 export interface SimulatorOptions extends Partial<SimSettings> {
@@ -46,7 +49,7 @@ export interface Simulator {
   /** Validates and installs fault rules; throws FaultRuleError (naming the field) on a bad one. */
   installFaults(rules: FaultRule[]): ActiveFault[];
   clearFaults(): void;
-  /** Changes run-time settings (rate limits, delays, TTL, latency, default hang-up). */
+  /** Changes run-time settings (validated: a TypeError names each bad one and nothing changes). */
   configure(settings: Partial<SimSettings>): SimSettings;
   /** Revokes every token (of one client if given); the next API call with one gets 401. */
   revokeTokens(clientId?: string): number;
@@ -61,6 +64,8 @@ export interface Simulator {
 /** Builds a simulator of the Genesys Cloud endpoints the fallback uses. Listen on port 0 in tests. */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const { clients, queues, seed, faults, requestLedgerLimit, now, logger, ...settings } = options;
+  const problems = settingsProblems(settings, false);
+  if (problems.length) throw new TypeError(`simulator settings: ${problems.join('; ')}`);
   const engine = new SimEngine({
     settings: Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
     ...(clients ? { clients } : {}),
@@ -97,7 +102,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     reply.code(404).send(errorBody(404, reply.getHeader('inin-correlation-id') as string, { message: `HTTP 404 Not Found: ${request.method} ${request.url.split('?')[0]}` })),
   );
 
-  registerGenesysRoutes(app, engine);
+  const wire = createWire(engine);
+  registerGenesysRoutes(app, engine, wire);
+  registerAnalyticsRoutes(app, engine, wire);
   registerControlRoutes(app, engine);
   app.addHook('preClose', (done) => {
     engine.stop();
@@ -130,13 +137,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     installFaults: (rules) => engine.faults.install(rules, engine.now()),
     clearFaults: () => engine.faults.clear(),
     configure(changes) {
-      for (const [key, value] of Object.entries(changes)) {
-        if (value === undefined) continue;
-        if (!(key in engine.settings) || typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-          throw new TypeError(`${key}: unknown setting or not a number ≥ 0`);
-        engine.settings[key as keyof SimSettings] = value;
-      }
-      return engine.settings;
+      const bad = settingsProblems(changes, false);
+      if (bad.length) throw new TypeError(bad.join('; '));
+      return applySettings(engine.settings, changes);
     },
     revokeTokens: (clientId) => engine.tokens.revokeAll(clientId),
     expireTokens: (clientId) => engine.tokens.expireAll(engine.now(), clientId),
