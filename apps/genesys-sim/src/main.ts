@@ -25,6 +25,8 @@ runMain('genesys-sim', async () => {
     {
       url,
       fallbackQueueId: SEED.fallbackQueue.id,
+      emergencyGroupId: SEED.emergencyGroup.id,
+      datatable: { id: SEED.datatable.id, rowId: SEED.datatable.rowId },
       clientId: config.clientId,
       rateLimitPerMinute: config.rateLimitPerMinute,
       hangupAfterMs: config.hangupAfterMs,

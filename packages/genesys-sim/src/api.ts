@@ -3,6 +3,7 @@ import type { SimEngine, TransferCheck, TransferTarget } from './engine.js';
 import { oauthErrorBody } from './errors.js';
 import type { LedgerRequest } from './ledger.js';
 import { isLive } from './model.js';
+import { toParticipantAttributes } from './org.js';
 import { toCallShape, toGenericShape } from './shapes.js';
 import { bodyOf, pathOf, str, type Admitted, type TransferFault, type Wire } from './wire.js';
 
@@ -12,11 +13,13 @@ type LegRoute = { Params: { cid: string; pid: string }; Body: unknown };
 const failureOf = (fault: TransferFault | undefined) => (fault?.type === 'fail-transfer' ? { fail: { state: fault.state ?? 'Failed', ...(fault.pendingMs !== undefined ? { pendingMs: fault.pendingMs } : {}) } } : {});
 
 /**
- * The Genesys Cloud endpoints about conversations (genesys-cloud.md §3–§6): the token, both reads, the
- * transfers, and the tutorial's batch (not Genesys). Bodies are written by shapes.ts, typed with the SDK's models.
+ * The Genesys Cloud endpoints about conversations (genesys-cloud.md §3–§6, §6c): the token, both reads, the
+ * transfers, participant attributes and callbacks, and the tutorial's batch (not Genesys). Bodies are written by
+ * shapes.ts, typed with the SDK's models.
  */
 export function registerGenesysRoutes(app: FastifyInstance, engine: SimEngine, wire: Wire): void {
   const { admit, sendError, sendRefusal, sendStatusFault, track, holdOpen, dropReply } = wire;
+  const author = (a: Admitted) => ({ by: 'api' as const, clientId: a.token.clientId, tokenId: a.token.tokenId });
 
   /** Validates and applies one transfer; 202 with an empty body, or what the transfer's fault makes of it. */
   function transfer(request: FastifyRequest, reply: FastifyReply, admitted: Admitted, cid: string, pid: string, target: TransferTarget, label: string) {
@@ -134,6 +137,23 @@ export function registerGenesysRoutes(app: FastifyInstance, engine: SimEngine, w
   transferRoute('/api/v2/conversations/calls/:cid/participants/:pid/replace', 'calls/replace', (b) => {
     const [queueId, userId, address] = [str(b['queueId']), str(b['userId']), str(b['address'])];
     return queueId ? { queueId } : userId ? { userId } : address ? { address } : {};
+  });
+
+  // ---- Participant data and callbacks (issue 13) ---------------------------------------------------------
+  // PATCH answers 202 with the participant's attributes after the merge (SDK: returns ParticipantAttributes).
+  app.patch<LegRoute>('/api/v2/conversations/calls/:cid/participants/:pid/attributes', async (request, reply) => {
+    const admitted = await admit(request, reply, 'attributes', 'calls/attributes', request.params.cid);
+    if (!admitted) return reply;
+    const done = engine.patchAttributes(request.params.cid, request.params.pid, request.body, author(admitted));
+    return done.ok ? reply.code(202).send(toParticipantAttributes(done.patch.after)) : sendRefusal(reply, done);
+  });
+
+  // SDK: void (no response body); 202 like the other conversation POSTs (assumption).
+  app.post<LegRoute>('/api/v2/conversations/:cid/participants/:pid/callbacks', async (request, reply) => {
+    const admitted = await admit(request, reply, 'callbacks', 'callbacks', request.params.cid);
+    if (!admitted) return reply;
+    const done = engine.createCallback(request.params.cid, request.params.pid, request.body, author(admitted));
+    return done.ok ? reply.code(202).send() : sendRefusal(reply, done);
   });
 
   // The tutorial's batch "Interaction API". It does NOT exist in Genesys Cloud (genesys-cloud.md §1); served

@@ -61,6 +61,10 @@ export function newConversationProblems(body: unknown, extra: string[] = []): st
   return problems;
 }
 
+/** A queue's estimated wait must be a number of seconds ≥ 0 (absent is fine). */
+export const waitProblem = (v: unknown): string[] =>
+  v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0) ? ['estimatedWaitTimeSeconds: must be a number ≥ 0'] : [];
+
 export const badRequest = (reply: FastifyReply, problems: string[]) => reply.code(400).send({ error: 'invalid request', problems });
 
 /**
@@ -105,12 +109,13 @@ export function registerControlRoutes(app: FastifyInstance, engine: SimEngine): 
   app.get('/__sim/queues', async () => ({ queues: [...engine.queues.values()] }));
   app.post('/__sim/queues', async (request, reply) => {
     const body = request.body as Partial<SimQueue> | undefined;
-    const problems = [];
+    const problems = waitProblem(body?.estimatedWaitTimeSeconds);
     if (typeof body?.id !== 'string' || body.id === '') problems.push('id: required string');
     if (typeof body?.name !== 'string' || body.name === '') problems.push('name: required string');
     if (problems.length) return badRequest(reply, problems);
-    engine.queues.set(body!.id!, { id: body!.id!, name: body!.name! });
-    return reply.code(201).send({ queue: engine.queues.get(body!.id!) });
+    const { id, name, estimatedWaitTimeSeconds } = body as SimQueue;
+    engine.queues.set(id, { id, name, ...(estimatedWaitTimeSeconds !== undefined ? { estimatedWaitTimeSeconds } : {}) });
+    return reply.code(201).send({ queue: engine.queues.get(id) });
   });
 
   // Ledger ----------------------------------------------------------------------------------------------

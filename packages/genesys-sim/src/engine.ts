@@ -3,8 +3,20 @@ import type { Models } from 'purecloud-platform-client-v2';
 import { toAnalyticsConversation } from './analytics.js';
 import type { RateLimitInfo, Refusal } from './errors.js';
 import { FaultBook, type FailedTransferState } from './faults.js';
-import { Ledger, type LedgerTransfer } from './ledger.js';
+import { Ledger, type ChangeAuthor, type LedgerAttributePatch, type LedgerCallback, type LedgerTransfer } from './ledger.js';
 import { SEED, isConnected, isLive, leg, newConversation, type NewConversation, type SimConversation, type SimParticipant, type SimQueue } from './model.js';
+import {
+  checkAttributes,
+  checkCallback,
+  emergencyGroupFields,
+  newEmergencyGroup,
+  updateEmergencyGroup,
+  updateRow,
+  type DataTableRow,
+  type EmergencyGroupFields,
+  type SimDataTable,
+  type SimEmergencyGroup,
+} from './org.js';
 import { SlidingWindow } from './rate-limit.js';
 import { DEFAULT_SETTINGS, type SimSettings } from './settings.js';
 import { TokenStore, type TokenRecord } from './tokens.js';
@@ -48,6 +60,8 @@ export class SimEngine {
   readonly clients: Map<string, string>;
   readonly queues: Map<string, SimQueue>;
   readonly conversations = new Map<string, SimConversation>();
+  readonly emergencyGroups = new Map<string, SimEmergencyGroup>();
+  readonly dataTables = new Map<string, SimDataTable>();
   readonly tokens = new TokenStore();
   readonly ledger: Ledger;
   readonly faults: FaultBook;
@@ -63,6 +77,20 @@ export class SimEngine {
     this.ledger = new Ledger(opts.requestLedgerLimit);
     this.faults = new FaultBook(opts.seed ?? 1);
     this.now = opts.now ?? Date.now;
+    this.seedOrg();
+  }
+
+  /** The seeded emergency group (disabled) and switch table, so demos and docs can name them (SEED). */
+  private seedOrg(): void {
+    const g = SEED.emergencyGroup;
+    this.createEmergencyGroup({
+      id: g.id,
+      name: g.name,
+      description: 'Inbound flows send new callers around the Cognigy bot while it is enabled.',
+      emergencyCallFlows: [{ emergencyFlow: { ...SEED.emergencyFlow }, ivrs: [] }],
+    });
+    const t = SEED.datatable;
+    this.createDataTable({ id: t.id, name: t.name, fields: { enabled: 'boolean', reason: 'string' }, rows: [{ key: t.rowId, enabled: false, reason: '' }] });
   }
 
   /** Runs `fn` after `ms` of real time (at once for 0); cancelled by stop(). */
@@ -265,6 +293,96 @@ export class SimEngine {
     return out;
   }
 
+  // ---- emergency groups and data tables -----------------------------------------------------------------
+
+  /** Adds an emergency group (control API, seeding); version 1. */
+  createEmergencyGroup(fields: Partial<EmergencyGroupFields> & { id?: string; name: string }): SimEmergencyGroup {
+    const group = newEmergencyGroup({ ...fields, id: fields.id ?? randomUUID() }, this.now());
+    this.emergencyGroups.set(group.id, group);
+    return group;
+  }
+
+  /** `PUT /api/v2/architect/emergencygroups/{id}`: the whole group with its current version; every change is a flip. */
+  putEmergencyGroup(id: string, body: unknown, author: ChangeAuthor): { ok: true; group: SimEmergencyGroup } | ({ ok: false } & Refusal) {
+    const current = this.emergencyGroups.get(id);
+    if (!current) return notFound(`Emergency group ${id}`);
+    const result = updateEmergencyGroup(current, body, this.now(), author.clientId);
+    if (!result.ok) return result;
+    this.emergencyGroups.set(id, result.group);
+    const [before, after] = [emergencyGroupFields(current), emergencyGroupFields(result.group)];
+    this.ledger.addFlip({
+      at: this.now(),
+      kind: 'emergencyGroup',
+      id,
+      name: result.group.name,
+      before,
+      after,
+      changed: changedKeys(before, after),
+      versionBefore: current.version,
+      version: result.group.version,
+      ...author,
+    });
+    return result;
+  }
+
+  /** A person edits the group in Architect (control API): the fields given change, the version goes up (a later stale PUT gets 409). */
+  editEmergencyGroup(id: string, changes: Partial<EmergencyGroupFields>): { ok: true; group: SimEmergencyGroup } | ({ ok: false } & Refusal) {
+    const current = this.emergencyGroups.get(id);
+    if (!current) return notFound(`Emergency group ${id}`);
+    return this.putEmergencyGroup(id, { ...emergencyGroupFields(current), ...changes, version: current.version }, { by: 'control' });
+  }
+
+  /** Adds a data table with its fields (other than `key`) and rows (control API, seeding). */
+  createDataTable(t: { id?: string; name: string; fields: SimDataTable['fields']; rows?: DataTableRow[] }): SimDataTable {
+    const table: SimDataTable = { id: t.id ?? randomUUID(), name: t.name, fields: { ...t.fields }, rows: new Map((t.rows ?? []).map((r) => [r.key, { ...r }])) };
+    this.dataTables.set(table.id, table);
+    return table;
+  }
+
+  /** `PUT /api/v2/flows/datatables/{id}/rows/{rowId}` (and the control API's edit): the whole row; a change is a flip. */
+  putRow(datatableId: string, rowId: string, body: unknown, author: ChangeAuthor): { ok: true; row: DataTableRow } | ({ ok: false } & Refusal) {
+    const table = this.dataTables.get(datatableId);
+    if (!table) return notFound(`Data table ${datatableId}`);
+    const current = table.rows.get(rowId);
+    if (!current) return notFound(`Row ${rowId} of data table ${datatableId}`);
+    const result = updateRow(table, rowId, body);
+    if (!result.ok) return result;
+    table.rows.set(rowId, result.row);
+    this.ledger.addFlip({ at: this.now(), kind: 'datatableRow', id: rowId, datatableId, name: table.name, before: { ...current }, after: { ...result.row }, changed: changedKeys(current, result.row), ...author });
+    return result;
+  }
+
+  // ---- participant attributes, callbacks, queue wait -------------------------------------------------------
+
+  /** `PATCH …/calls/{cid}/participants/{pid}/attributes`: merges string attributes into the participant (shown in reads). */
+  patchAttributes(conversationId: string, participantId: string, body: unknown, author: ChangeAuthor): { ok: true; patch: LedgerAttributePatch } | ({ ok: false } & Refusal) {
+    const found = this.findLeg(conversationId, participantId);
+    if (!found.ok) return found;
+    const checked = checkAttributes(body);
+    if (!checked.ok) return checked;
+    found.leg.attributes = { ...found.leg.attributes, ...checked.attributes };
+    const patch: LedgerAttributePatch = { at: this.now(), conversationId, participantId, attributes: checked.attributes, after: { ...found.leg.attributes }, ...clientOf(author) };
+    this.ledger.addAttributePatch(patch);
+    return { ok: true, patch };
+  }
+
+  /** `POST …/{cid}/participants/{pid}/callbacks`: validated and recorded (the callback's own conversation is not modelled). */
+  createCallback(conversationId: string, participantId: string, body: unknown, author: ChangeAuthor): { ok: true; callback: LedgerCallback } | ({ ok: false } & Refusal) {
+    const found = this.findLeg(conversationId, participantId);
+    if (!found.ok) return found;
+    const checked = checkCallback(body, this.queues);
+    if (!checked.ok) return checked;
+    const callback: LedgerCallback = { at: this.now(), conversationId, participantId, body: checked.command, ...clientOf(author) };
+    this.ledger.addCallback(callback);
+    return { ok: true, callback };
+  }
+
+  /** A queue's estimated wait (s), or a 404 for a queue the org does not have. */
+  estimatedWait(queueId: string): { ok: true; seconds: number } | ({ ok: false } & Refusal) {
+    const queue = this.queues.get(queueId);
+    return queue ? { ok: true, seconds: queue.estimatedWaitTimeSeconds ?? 0 } : notFound(`Queue ${queueId}`);
+  }
+
   /** Forgets the ledger, limits and faults (conversations, queues and tokens stay). */
   reset(): void {
     this.ledger.reset();
@@ -273,6 +391,13 @@ export class SimEngine {
     this.faults.clear();
   }
 }
+
+/** Keys whose values differ between two flat-or-nested records (compared as JSON). */
+function changedKeys(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}
+
+const clientOf = (a: ChangeAuthor) => ({ ...(a.clientId ? { clientId: a.clientId } : {}), ...(a.tokenId ? { tokenId: a.tokenId } : {}) });
 
 function sameAddress(a: string | undefined, b: string | undefined): boolean {
   const norm = (s: string | undefined) => s?.trim().replace(/^(tel|sip|sips):/i, '').toLowerCase();

@@ -28,9 +28,13 @@ describe('parseFaultRules', () => {
       { endpoint: 'transfer', action: { type: 'slow-apply', answerAfterMs: 3000, applyAfterMs: 1500 } },
       { endpoint: 'any', action: { type: 'slow-apply', answerAfterMs: 0 } },
       { endpoint: 'analytics', action: { type: 'status', status: 403, permission: 'analytics:conversationDetail:view' } },
+      { endpoint: 'architect', action: { type: 'status', status: 409 } },
+      { endpoint: 'routing', action: { type: 'status', status: 404 } },
+      { endpoint: 'attributes', action: { type: 'status', status: 503 } },
+      { endpoint: 'callbacks', action: { type: 'latency', ms: 5 } },
       { endpoint: 'read', action: { type: 'status', status: 429, code: 'too.many.requests' } },
     ]);
-    expect(rules).toHaveLength(15);
+    expect(rules).toHaveLength(19);
     expect(rules[10]!.action).toEqual({ type: 'fail-transfer', state: 'Timeout', pendingMs: 4000 });
     expect(rules[12]!.action).toEqual({ type: 'slow-apply', answerAfterMs: 0 });
     expect(rules[0]).toEqual({ endpoint: 'any', action: { type: 'status', status: 429, retryAfterSec: 10 }, durationMs: 5000 });
@@ -60,7 +64,7 @@ describe('parseFaultRules', () => {
     [[{ action: { type: 'fail-transfer', after: 5 } }], 'rules[0].action.after: unknown field for fail-transfer'],
     [[{ action: { type: 'slow-apply' } }], 'rules[0].action.answerAfterMs: required'],
     [[{ action: { type: 'slow-apply', answerAfterMs: 1, applyAfterMs: 'later' } }], 'rules[0].action.applyAfterMs: must be a number'],
-    [[{ endpoint: 'queues', action: { type: 'timeout' } }], 'rules[0].endpoint: must be one of token, read, transfer, interactions, analytics, any'],
+    [[{ endpoint: 'queues', action: { type: 'timeout' } }], 'rules[0].endpoint: must be one of token, read, transfer, interactions, analytics, architect, routing, attributes, callbacks, any'],
     [[{ endpoint: 'token', action: { type: 'revoke-token' } }], 'rules[0].action.type: revoke-token applies to API requests'],
     [[{ endpoint: 'token', action: { type: 'timeout' }, conversationId: 'c' }], 'rules[0].conversationId: token requests'],
     [[{ action: { type: 'timeout' }, probability: 1.5 }], 'rules[0].probability: must be ≤ 1'],
@@ -127,9 +131,9 @@ describe('FaultBook', () => {
     expect(b.take('analytics', ['c2', 'c1'], 1000)).toBeDefined();
     expect(b.take('analytics', undefined, 1000)).toBeUndefined();
   });
-  it('any covers the analytics group too', () => {
+  it('any covers the new endpoint groups too', () => {
     const b = book([{ endpoint: 'any', action: { type: 'status', status: 503 } }]);
-    expect(b.take('analytics', undefined, 1000)).toBeDefined();
+    for (const e of ['analytics', 'architect', 'routing', 'attributes', 'callbacks'] as const) expect(b.take(e, undefined, 1000), e).toBeDefined();
   });
   it('draws probabilities from the seeded RNG: the same seed replays the same faults', () => {
     const run = (seed: number) => {

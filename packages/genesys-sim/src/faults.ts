@@ -2,9 +2,11 @@
  * Endpoint groups a fault can target. `any` means every API endpoint but not the token endpoint, whose faults
  * are scripted explicitly (a 429 storm on API calls must not also stop logins):
  * - read: the two conversation reads; transfer: the four transfer POSTs; interactions: the tutorial's batch;
- * - analytics: `GET /api/v2/analytics/conversations/details`.
+ * - analytics: `GET /api/v2/analytics/conversations/details`;
+ * - architect: emergency groups and data-table rows; routing: a queue's estimated wait;
+ * - attributes: `PATCH …/participants/{pid}/attributes`; callbacks: `POST …/participants/{pid}/callbacks`.
  */
-export type FaultEndpoint = 'token' | 'read' | 'transfer' | 'interactions' | 'analytics' | 'any';
+export type FaultEndpoint = 'token' | 'read' | 'transfer' | 'interactions' | 'analytics' | 'architect' | 'routing' | 'attributes' | 'callbacks' | 'any';
 
 /** The endpoint group of one request. */
 export type RequestEndpoint = Exclude<FaultEndpoint, 'any'>;
@@ -79,7 +81,7 @@ export class FaultRuleError extends Error {
   override readonly name = 'FaultRuleError';
 }
 
-const ENDPOINTS: readonly FaultEndpoint[] = ['token', 'read', 'transfer', 'interactions', 'analytics', 'any'];
+const ENDPOINTS: readonly FaultEndpoint[] = ['token', 'read', 'transfer', 'interactions', 'analytics', 'architect', 'routing', 'attributes', 'callbacks', 'any'];
 /** Actions only a transfer can act out, and the endpoint groups each may target. */
 const TRANSFER_ONLY: Record<string, readonly FaultEndpoint[]> = {
   'accept-drop': ['transfer', 'interactions', 'any'],

@@ -14,6 +14,10 @@ export type {
   LedgerRequest,
   LedgerTransfer,
   LedgerTransferState,
+  LedgerFlip,
+  LedgerCallback,
+  LedgerAttributePatch,
+  ChangeAuthor,
   RequestQuery,
 } from './ledger.js';
 /** Seeded org data and conversation construction. */
@@ -23,6 +27,20 @@ export type { SimConversation, SimParticipant, SimQueue, SimRecentTransfer, NewC
 export { toCallShape, toGenericShape, toTransferResponse, toCallMediaParticipant, toParticipant, toCall } from './shapes.js';
 /** The analytics batch read (ids, lag). */
 export { analyticsIds, toAnalyticsConversation, segmentsOf } from './analytics.js';
+/** Emergency groups, data-table rows, callbacks, attributes, queue wait. */
+export {
+  newEmergencyGroup,
+  updateEmergencyGroup,
+  listEmergencyGroups,
+  toEmergencyGroup,
+  updateRow,
+  toRowBody,
+  rowProblems,
+  checkCallback,
+  checkAttributes,
+  toEstimatedWait,
+} from './org.js';
+export type { SimEmergencyGroup, EmergencyGroupFields, SimDataTable, DataTableRow, DataTableValue, DataTableFieldType } from './org.js';
 /** Fault rules: validation, the seeded RNG and the rule book. */
 export { seededRandom, parseFaultRules, appliesTo, FaultBook, FaultRuleError } from './faults.js';
 export type { FaultRule, FaultAction, FaultEndpoint, RequestEndpoint, ActiveFault, FailedTransferState } from './faults.js';
@@ -36,4 +54,5 @@ export { TokenStore } from './tokens.js';
 export type { TokenRecord, TokenProblem } from './tokens.js';
 /** Control API helpers. */
 export { summarize, newConversationProblems } from './control.js';
+export { emergencyGroupProblems, dataTableProblems } from './control-org.js';
 export type { ConversationSummary } from './control.js';

@@ -1,3 +1,5 @@
+import type { Models } from 'purecloud-platform-client-v2';
+
 /** One API or token request the simulator saw. Tokens themselves are never kept: only their non-secret id. */
 export interface LedgerRequest {
   /** Arrival time (epoch ms, simulator clock). */
@@ -5,7 +7,9 @@ export interface LedgerRequest {
   method: string;
   /**
    * Endpoint label: oauth/token, conversations/read, calls/read, replace/queue, replace/agent, transfer,
-   * calls/replace, interactions, analytics/details.
+   * calls/replace, interactions, analytics/details, emergencygroups/read, emergencygroups/list,
+   * emergencygroups/update, datatables/rows/read, datatables/rows/update, calls/attributes, callbacks,
+   * queues/estimatedwaittime.
    */
   endpoint: string;
   /** Path without query string. */
@@ -44,6 +48,54 @@ export interface LedgerTransfer {
   replyDropped: boolean;
 }
 
+/** Who made a change: an API client (`api`, with its client and token ids) or the control API (`control`, a person in the UI). */
+export interface ChangeAuthor {
+  by: 'api' | 'control';
+  clientId?: string;
+  tokenId?: string;
+}
+
+/** One change of an emergency group or a data-table row (`GET /__sim/flips`). */
+export interface LedgerFlip extends ChangeAuthor {
+  at: number;
+  kind: 'emergencyGroup' | 'datatableRow';
+  /** The emergency group's id, or the row's key. */
+  id: string;
+  /** The group's name, or the data table's name. */
+  name: string;
+  /** Rows only: the data table. */
+  datatableId?: string;
+  /** Writable fields (group: name, description, division, enabled, emergencyCallFlows; row: every field) before and after. */
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  /** Fields whose value changed. */
+  changed: string[];
+  /** Groups only: the version before and after. */
+  versionBefore?: number;
+  version?: number;
+}
+
+/** One callback created on a conversation (`GET /__sim/callbacks`), with the body as Genesys took it. */
+export interface LedgerCallback {
+  at: number;
+  conversationId: string;
+  participantId: string;
+  body: Models.CreateCallbackOnConversationCommand;
+  clientId?: string;
+  tokenId?: string;
+}
+
+/** One participant-attributes PATCH (`GET /__sim/attributes`): what was sent, and the participant's attributes after it. */
+export interface LedgerAttributePatch {
+  at: number;
+  conversationId: string;
+  participantId: string;
+  attributes: Record<string, string>;
+  after: Record<string, string>;
+  clientId?: string;
+  tokenId?: string;
+}
+
 /** Counters the control API reports (`GET /__sim/stats`). Field names are read by tests and benchmarks: keep them. */
 export interface SimStats {
   /** API and token requests seen (all time since the last reset, not only those kept in the ledger). */
@@ -70,6 +122,14 @@ export interface SimStats {
   conversations: number;
   /** Requests currently kept in the ledger (older ones are dropped past the ledger limit; counters stay exact). */
   ledgerRequests: number;
+  /** Emergency-group changes (API PUTs and control-API edits). */
+  emergencyGroupFlips: number;
+  /** Data-table row changes. */
+  datatableRowFlips: number;
+  /** Callbacks created. */
+  callbacks: number;
+  /** Participant-attribute PATCHes applied. */
+  attributePatches: number;
 }
 
 /** Filter of `requests()`. */
@@ -100,6 +160,10 @@ export class Ledger {
   private byEndpoint: Record<string, number> = {};
   private byStatus: Record<string, number> = {};
   private byState: Record<LedgerTransferState, number> = emptyByState();
+  private flipList: LedgerFlip[] = [];
+  private flipCounts = { emergencyGroup: 0, datatableRow: 0 };
+  private callbackList: LedgerCallback[] = [];
+  private attributeList: LedgerAttributePatch[] = [];
 
   constructor(private readonly requestLimit = 100_000) {}
 
@@ -152,6 +216,35 @@ export class Ledger {
     return conversationId === undefined ? this.xfers : this.xfersByConversation.get(conversationId) ?? [];
   }
 
+  /** Records a change of an emergency group or a row. */
+  addFlip(f: LedgerFlip): void {
+    this.flipList.push(f);
+    this.flipCounts[f.kind] += 1;
+  }
+
+  /** Changes of emergency groups and rows, oldest first (of one kind if given). */
+  flips(kind?: LedgerFlip['kind']): LedgerFlip[] {
+    return kind === undefined ? this.flipList : this.flipList.filter((f) => f.kind === kind);
+  }
+
+  addCallback(c: LedgerCallback): void {
+    this.callbackList.push(c);
+  }
+
+  /** Callbacks created (on one conversation if given), oldest first. */
+  callbacks(conversationId?: string): LedgerCallback[] {
+    return conversationId === undefined ? this.callbackList : this.callbackList.filter((c) => c.conversationId === conversationId);
+  }
+
+  addAttributePatch(p: LedgerAttributePatch): void {
+    this.attributeList.push(p);
+  }
+
+  /** Attribute PATCHes applied (on one conversation if given), oldest first. */
+  attributePatches(conversationId?: string): LedgerAttributePatch[] {
+    return conversationId === undefined ? this.attributeList : this.attributeList.filter((p) => p.conversationId === conversationId);
+  }
+
   stats(extra: { tokensIssued: number; conversations: number }): SimStats {
     return {
       requests: this.total,
@@ -167,6 +260,10 @@ export class Ledger {
       tokensIssued: extra.tokensIssued,
       conversations: extra.conversations,
       ledgerRequests: this.reqs.length,
+      emergencyGroupFlips: this.flipCounts.emergencyGroup,
+      datatableRowFlips: this.flipCounts.datatableRow,
+      callbacks: this.callbackList.length,
+      attributePatches: this.attributeList.length,
     };
   }
 
@@ -180,6 +277,10 @@ export class Ledger {
     this.byEndpoint = {};
     this.byStatus = {};
     this.byState = emptyByState();
+    this.flipList = [];
+    this.flipCounts = { emergencyGroup: 0, datatableRow: 0 };
+    this.callbackList = [];
+    this.attributeList = [];
   }
 }
 

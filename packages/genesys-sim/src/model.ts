@@ -65,6 +65,8 @@ export interface SimConversation {
 export interface SimQueue {
   id: string;
   name: string;
+  /** What `GET /api/v2/routing/queues/{id}/estimatedwaittime` answers (s); default 0. */
+  estimatedWaitTimeSeconds?: number;
 }
 
 /** Well-known ids of the seeded org, so demos and docs can name them. */
@@ -77,6 +79,12 @@ export const SEED = {
   botAddress: 'sip:cognigy-bot@vg.example.com',
   clientId: 'sim-client',
   clientSecret: 'sim-secret',
+  homeDivision: { id: '3b0f4a8e-5c6d-4e7f-8a9b-0c1d2e3f4a5b', name: 'Home' },
+  /** An emergency group inbound flows check (disabled at start). */
+  emergencyGroup: { id: '9e8d7c6b-5a49-4382-b1a0-f9e8d7c6b5a4', name: 'Cognigy bot outage' },
+  emergencyFlow: { id: 'c0ffee00-1234-4abc-9def-0123456789ab', name: 'Bot outage announcement' },
+  /** A data table with one switch row an inbound flow can read instead. */
+  datatable: { id: '5d4c3b2a-1908-4f7e-8d6c-5b4a39281706', name: 'Fallback switches', rowId: 'bot-outage' },
 } as const;
 
 /** Options for a new conversation: a customer talking to a bot leg over a SIP/BYOC trunk. */

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { registerAnalyticsRoutes } from './api-analytics.js';
+import { registerOrgRoutes } from './api-org.js';
 import { registerGenesysRoutes } from './api.js';
+import { registerOrgControlRoutes } from './control-org.js';
 import { registerControlRoutes } from './control.js';
 import { SimEngine } from './engine.js';
 import { errorBody } from './errors.js';
 import type { ActiveFault, FaultRule } from './faults.js';
-import type { LedgerRequest, LedgerTransfer, RequestQuery, SimStats } from './ledger.js';
+import type { LedgerAttributePatch, LedgerCallback, LedgerFlip, LedgerRequest, LedgerTransfer, RequestQuery, SimStats } from './ledger.js';
 import type { NewConversation, SimConversation, SimQueue } from './model.js';
+import type { DataTableRow, EmergencyGroupFields, SimDataTable, SimEmergencyGroup } from './org.js';
 import { applySettings, settingsProblems, type SimSettings } from './settings.js';
 import { createWire } from './wire.js';
 
@@ -51,6 +54,21 @@ export interface Simulator {
   clearFaults(): void;
   /** Changes run-time settings (validated: a TypeError names each bad one and nothing changes). */
   configure(settings: Partial<SimSettings>): SimSettings;
+  /** Adds an emergency group (version 1; disabled unless told). */
+  createEmergencyGroup(fields: Partial<EmergencyGroupFields> & { id?: string; name: string }): SimEmergencyGroup;
+  getEmergencyGroup(id: string): SimEmergencyGroup | undefined;
+  /** A person edits the group in Architect: the version goes up (a PUT with the old one gets 409); recorded as a flip. */
+  editEmergencyGroup(id: string, changes: Partial<EmergencyGroupFields>): SimEmergencyGroup;
+  /** Adds a data table with its fields (other than `key`) and rows. */
+  createDataTable(table: { id?: string; name: string; fields: SimDataTable['fields']; rows?: DataTableRow[] }): SimDataTable;
+  /** Sets what a queue's estimated-wait read answers (s). */
+  setEstimatedWait(queueId: string, seconds: number): void;
+  /** Changes of emergency groups and rows, oldest first (of one kind if given). */
+  flips(kind?: LedgerFlip['kind']): LedgerFlip[];
+  /** Callbacks created (on one conversation if given). */
+  callbacks(conversationId?: string): LedgerCallback[];
+  /** Participant-attribute PATCHes applied (on one conversation if given). */
+  attributePatches(conversationId?: string): LedgerAttributePatch[];
   /** Revokes every token (of one client if given); the next API call with one gets 401. */
   revokeTokens(clientId?: string): number;
   /** Expires every token (of one client if given) now. */
@@ -105,7 +123,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const wire = createWire(engine);
   registerGenesysRoutes(app, engine, wire);
   registerAnalyticsRoutes(app, engine, wire);
+  registerOrgRoutes(app, engine, wire);
   registerControlRoutes(app, engine);
+  registerOrgControlRoutes(app, engine);
   app.addHook('preClose', (done) => {
     engine.stop();
     done();
@@ -141,6 +161,22 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       if (bad.length) throw new TypeError(bad.join('; '));
       return applySettings(engine.settings, changes);
     },
+    createEmergencyGroup: (fields) => engine.createEmergencyGroup(fields),
+    getEmergencyGroup: (id) => engine.emergencyGroups.get(id),
+    editEmergencyGroup(id, changes) {
+      const done = engine.editEmergencyGroup(id, changes);
+      if (!done.ok) throw new TypeError(done.message);
+      return done.group;
+    },
+    createDataTable: (table) => engine.createDataTable(table),
+    setEstimatedWait(queueId, seconds) {
+      const queue = engine.queues.get(queueId);
+      if (!queue) throw new TypeError(`no queue ${queueId}`);
+      queue.estimatedWaitTimeSeconds = seconds;
+    },
+    flips: (kind) => engine.ledger.flips(kind),
+    callbacks: (conversationId) => engine.ledger.callbacks(conversationId),
+    attributePatches: (conversationId) => engine.ledger.attributePatches(conversationId),
     revokeTokens: (clientId) => engine.tokens.revokeAll(clientId),
     expireTokens: (clientId) => engine.tokens.expireAll(engine.now(), clientId),
     reset: () => engine.reset(),

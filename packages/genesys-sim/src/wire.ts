@@ -25,12 +25,20 @@ const DEFAULT_PERMISSION: Record<string, string> = {
   'conversations/read': 'conversation:communication:view',
   'calls/read': 'conversation:communication:view',
   'analytics/details': 'analytics:conversationDetail:view',
+  'emergencygroups/read': 'routing:emergencyGroup:view',
+  'emergencygroups/list': 'routing:emergencyGroup:view',
+  'emergencygroups/update': 'routing:emergencyGroup:edit',
+  'datatables/rows/read': 'architect:datatable:view',
+  'datatables/rows/update': 'architect:datatable:edit',
+  callbacks: 'conversation:callback:create',
+  'queues/estimatedwaittime': 'routing:queue:view',
 };
 
 /** The code of a status fault that names none, where Genesys' default for the status would mislead (assumptions). */
 const DEFAULT_FAULT_CODE: Partial<Record<RequestEndpoint, Record<number, string>>> = {
   transfer: { 409: 'conversations.error.transfer.conflict' },
   interactions: { 409: 'conversations.error.transfer.conflict' },
+  architect: { 409: 'general.conflict' },
 };
 
 export const correlationOf = (reply: FastifyReply) => reply.getHeader('inin-correlation-id') as string;
