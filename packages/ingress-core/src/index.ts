@@ -14,3 +14,6 @@ export type { IngressPolicy, PolicyDefaults } from './routes-file.js';
 export { parseConversationQuery } from './lookup.js';
 /** The bounded `?wait=` of POST /v1/fallbacks. */
 export { MAX_WAIT_SECONDS, parseWait } from './wait.js';
+/** Whether the worker's TRANSFER_STRATEGY can reach every target of the routes (checked by the ingress at startup). */
+export { strategyCannotReach, strategyProblems } from './strategy.js';
+export type { TransferStrategyName } from './strategy.js';
