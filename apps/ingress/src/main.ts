@@ -79,7 +79,7 @@ runMain('ingress', async () => {
     ready: () => assertReady(readinessProbe({ redis: () => redis.ping() })),
   });
   await registerMetrics(app, { queue });
-  await registerAdmin(app, { queue, admin: config.admin });
+  await registerAdmin(app, { queue, redis, admin: config.admin });
 
   installShutdown({
     logger,

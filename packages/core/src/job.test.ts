@@ -80,6 +80,7 @@ describe('buildJobData', () => {
     const event = { conversationId: CID, eventId: 'e', source: 'tenant-a' };
     const data = buildJobData(event, router.resolve(event, new Date()), 1000, { defaultTtlMs: 5000, maxTtlMs: 10_000 }, 'tenant-a');
     expect(data).toMatchObject({ source: 'tenant-a', dedupeKey: dedupeKeyOf(event, 'tenant-a') });
+    expect(data.retried).toBeUndefined();
   });
 });
 

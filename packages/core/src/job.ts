@@ -22,6 +22,12 @@ export interface FallbackJobData {
   bot?: FailureEvent['bot'];
   cognigy?: FailureEvent['cognigy'];
   attributes?: Record<string, string>;
+  /**
+   * Times a person retried this job from the dashboard after it was dead-lettered (absent: never). A retried job
+   * starts with fresh attempt and start counts, so this is the only trace of its earlier runs: the worker reads
+   * the call before posting instead of trusting what an earlier run saw.
+   */
+  retried?: number;
 }
 
 /**

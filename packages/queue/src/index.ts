@@ -27,3 +27,6 @@ export type { ClusterUrl } from './connection.js';
 /** Queue-wide numbers for the metrics gauges. */
 export { queueStatsSource } from './stats.js';
 export type { QueueStats } from './stats.js';
+/** What a person may do to a job from the dashboard: retry a dead letter afresh, remove a finished job. */
+export { mayRemove, mayRetry, removeFinishedJob, retryDeadLetter } from './operator.js';
+export type { OperatorRefusal } from './operator.js';
