@@ -77,7 +77,7 @@ type ClaimingRedis = Redis & {
  *
  * N identical requests racing: exactly one claim sees 1 (one 202), one job, and every request returns only
  * after the job exists (no 2xx for something a crash could still lose). If the add fails, a claimant drops its
- * marker so the sender's retry starts over.
+ * marker and index entry so the sender's retry starts over.
  */
 export class FallbackProducer {
   private readonly redis: ClaimingRedis;
