@@ -3,8 +3,10 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Queue } from 'bullmq';
-import { basicAuthVerifier, parseFailure } from '@fallback/core';
+import type { Redis } from 'ioredis';
+import { basicAuthVerifier, parseFailure, type FallbackJobData, type FallbackResult } from '@fallback/core';
 import type { IngressConfig } from '@fallback/config';
+import { mayRetry, removeFinishedJob, retryDeadLetter, type OperatorRefusal } from '@fallback/queue';
 
 /** Where the dashboard lives. */
 export const ADMIN_PREFIX = '/admin/queues';
@@ -13,7 +15,8 @@ export const ADMIN_PREFIX = '/admin/queues';
  * Actions a person may take in `operate` mode (method + Bull Board route under the prefix). Everything else
  * that changes state is refused: adding or editing a job bypasses the ingress' validation and dedupe (a second
  * transfer), emptying or obliterating loses acknowledged failures, and releasing the rate limit would send to
- * Genesys before its Retry-After.
+ * Genesys before its Retry-After. Retry and remove are served by OPERATOR_ROUTES, not by Bull Board: they are
+ * allowed on some jobs only.
  */
 const OPERATE_ACTIONS = new Set([
   'PUT /api/queues/:queueName/:jobId/retry',
@@ -26,6 +29,33 @@ const OPERATE_ACTIONS = new Set([
   'PUT /api/queues/resume',
   'PUT /api/queues/:queueName/:jobId/clean',
 ]);
+
+/** Bull Board routes the ingress serves itself in `operate` mode (same paths and answers, with the checks Bull Board lacks). */
+const RETRY_ONE = 'PUT /api/queues/:queueName/:jobId/retry';
+const RETRY_ALL = 'PUT /api/queues/:queueName/retry/:queueStatus';
+const REMOVE_ONE = 'PUT /api/queues/:queueName/:jobId/clean';
+
+/** The dashboard's answer to a refused operation on one job: 403 with a stable code (404 for a job that is gone). Pure. */
+export function refusalAnswer(refusal: OperatorRefusal, jobId: string): { status: number; code: string; message: string } {
+  switch (refusal.refused) {
+    case 'not_found':
+      return { status: 404, code: 'not_found', message: `no job ${jobId}` };
+    case 'job_not_final':
+      return {
+        status: 403,
+        code: 'job_not_final',
+        message: `job ${jobId} is ${refusal.state}: only completed or failed jobs may be removed (removing it would lose an acknowledged failure)`,
+      };
+    case 'job_not_failed':
+      return {
+        status: 403,
+        code: 'job_not_failed',
+        message: `job ${jobId} is ${refusal.state}: only failed jobs (dead letters) may be retried${refusal.state === 'completed' ? ' (a completed one already transferred or expired)' : ''}`,
+      };
+    case 'job_changed':
+      return { status: 409, code: 'job_changed', message: `job ${jobId} changed meanwhile (retried or removed by someone else); reload` };
+  }
+}
 
 /** Whether a request may reach Bull Board in a mode: reads always, changes only in `operate` and only allowed ones. Pure. */
 export function adminActionAllowed(mode: 'read-only' | 'operate', method: string, routeUnderPrefix: string): boolean {
@@ -59,7 +89,9 @@ export function adminJobName(job: { name?: string; failedReason?: string; finish
 
 /** Options of registerAdmin. */
 export interface AdminOptions {
-  queue: Queue;
+  queue: Queue<FallbackJobData, FallbackResult>;
+  /** The queue's connection (a retry records itself in the job data with a script). */
+  redis: Redis;
   admin: IngressConfig['admin'];
 }
 
@@ -74,8 +106,46 @@ export async function registerAdmin(app: FastifyInstance, opts: AdminOptions): P
   if (!password) throw new Error('ADMIN_PASSWORD is required when the dashboard is on');
   const verify = basicAuthVerifier(username, password);
   const readOnly = mode === 'read-only';
+  const { queue, redis } = opts;
 
-  const adapter = new BullMQAdapter(opts.queue, {
+  type Answer = { status: number; body?: unknown };
+  const refused = (refusal: OperatorRefusal, jobId: string): Answer => {
+    const { status, code, message } = refusalAnswer(refusal, jobId);
+    return { status, body: { error: { code, message } } };
+  };
+  /** Served instead of Bull Board's handlers, whose retry keeps the attempt counts and whose remove takes any job. */
+  const operators: Record<string, (params: Record<string, string>) => Promise<Answer>> = {
+    [RETRY_ONE]: async ({ jobId = '' }) => {
+      const result = await retryDeadLetter(queue, redis, jobId);
+      return 'refused' in result ? refused(result, jobId) : { status: 204 };
+    },
+    [RETRY_ALL]: async ({ queueStatus = '' }) => {
+      if (!mayRetry(queueStatus))
+        return { status: 403, body: { error: { code: 'job_not_failed', message: `only failed jobs (dead letters) may be retried, not the ${queueStatus} list` } } };
+      // Page through the dead letters as Bull Board does, each retried (or refused) on its own; no further than
+      // the count at the start, so failures arriving meanwhile cannot keep the request going.
+      const total = await queue.getJobCountByTypes('failed');
+      let retried = 0;
+      let skipped = 0;
+      const seen = new Set<string>();
+      while (seen.size < total) {
+        const page = (await queue.getJobs(['failed'], 0, 99)).filter((j) => j.id !== undefined && !seen.has(j.id));
+        if (page.length === 0) break;
+        for (const job of page) {
+          seen.add(job.id!);
+          if ('refused' in (await retryDeadLetter(queue, redis, job.id!))) skipped += 1;
+          else retried += 1;
+        }
+      }
+      return { status: 200, body: { retried, skipped } };
+    },
+    [REMOVE_ONE]: async ({ jobId = '' }) => {
+      const result = await removeFinishedJob(queue, jobId);
+      return 'refused' in result ? refused(result, jobId) : { status: 204 };
+    },
+  };
+
+  const adapter = new BullMQAdapter(queue, {
     readOnlyMode: readOnly,
     allowRetries: !readOnly,
     description: 'Bot-failure fallbacks: failed = dead letters (reason code first), delayed = backing off after a transient Genesys error',
@@ -103,6 +173,13 @@ export async function registerAdmin(app: FastifyInstance, opts: AdminOptions): P
         const route = (request.routeOptions.url ?? '').slice(ADMIN_PREFIX.length) || '/';
         if (!adminActionAllowed(mode, request.method, route))
           return deny(reply, 403, 'admin_action_forbidden', readOnly ? 'the dashboard is read-only' : `${request.method} ${route} is not allowed from the dashboard`);
+        const operate = operators[`${request.method} ${route}`];
+        if (!operate) return;
+        const params = request.params as Record<string, string>;
+        if (params['queueName'] !== queue.name) return deny(reply, 404, 'not_found', `no queue ${params['queueName']}`);
+        const answer = await operate(params);
+        for (const [k, v] of Object.entries(ADMIN_SECURITY_HEADERS)) reply.header(k, v);
+        return answer.status === 204 ? reply.code(204).send() : reply.code(answer.status).send(answer.body);
       });
       scope.addHook('onSend', async (_request, reply, payload) => {
         for (const [k, v] of Object.entries(ADMIN_SECURITY_HEADERS)) reply.header(k, v);

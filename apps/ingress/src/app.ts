@@ -20,14 +20,16 @@ import {
   effectiveSource,
   hasSignatureHeaders,
   isAuthFailure,
+  parseConversationQuery,
   parseJsonBody,
   parseWait,
+  tenantOf,
   type AuthFailure,
   type IngressPolicy,
   type JsonProblem,
   type Principal,
 } from '@fallback/ingress-core';
-import { getFallbackStatus, isFinalStatus, type FallbackProducer, type FallbackWaiter } from '@fallback/queue';
+import { getFallbackStatus, isFinalStatus, listFallbacks, type FallbackProducer, type FallbackWaiter } from '@fallback/queue';
 import { IngressError, badInput, errorHandler } from './errors.js';
 
 /** What the ingress app needs; main.ts wires real ones, tests wire real ones on a test Redis. */
@@ -186,7 +188,8 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       if ('problem' in wait) throw badInput('invalid_query', wait.problem);
       const normalized = normalizeEvent(request.body);
       if ('problem' in normalized) throw badInput('invalid_payload', normalized.problem);
-      const source = effectiveSource(request.principal!, normalized.event.source);
+      const principal = request.principal!;
+      const source = effectiveSource(principal, normalized.event.source);
       if ('problem' in source) throw new IngressError(403, 'source_mismatch', source.problem.message, source.problem.field);
       const event = source.source === undefined ? normalized.event : { ...normalized.event, source: source.source };
 
@@ -194,11 +197,13 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       const decision = router.resolve(event, new Date(receivedAt));
       if (decision.hint === 'ignored')
         request.log.warn({ route: decision.route, source: source.source, hint: Object.keys(event.routingHint ?? {}) }, 'routingHint names a target the matched rule does not allow; ignored');
-      const data = buildJobData(event, decision, receivedAt, config.deadline);
+      // A declared source's events live in its own key space: another source cannot pre-empt or read them.
+      const tenant = tenantOf(principal);
+      const data = buildJobData(event, decision, receivedAt, config.deadline, tenant);
       const id = jobIdOf(data.dedupeKey);
       let created: boolean;
       try {
-        ({ created } = await deps.producer.submit(id, data));
+        ({ created } = await deps.producer.submit(id, data, tenant));
       } catch (err) {
         request.log.warn({ err: (err as Error).message, conversationId: data.conversationId }, 'enqueue failed');
         throw queueUnavailable();
@@ -235,23 +240,36 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     if (!isJobId(id)) throw new IngressError(404, 'not_found', `no fallback ${id}`, '/id');
     let status;
     try {
-      status = await getFallbackStatus(deps.queue, id);
+      status = await getFallbackStatus(deps.queue, id, tenantOf(request.principal!));
     } catch {
       throw queueUnavailable();
     }
+    // Another source's fallback answers exactly like an unknown one: no probing for ids.
     if (!status) throw new IngressError(404, 'not_found', `no fallback ${id} (unknown, or past retention)`);
     return reply.send(status);
+  });
+
+  app.get<{ Querystring: { conversationId?: unknown } }>('/v1/fallbacks', { onRequest: authenticateEarly, preValidation: guard }, async (request, reply) => {
+    const query = parseConversationQuery(request.query.conversationId);
+    if ('problem' in query) throw badInput('invalid_query', query.problem);
+    let fallbacks;
+    try {
+      fallbacks = await listFallbacks({ queue: deps.queue, redis: deps.redis, prefix: config.queuePrefix }, query.conversationId, tenantOf(request.principal!));
+    } catch {
+      throw queueUnavailable();
+    }
+    return reply.send({ fallbacks });
   });
 
   app.get('/v1/schema/failure-event.json', async (_request, reply) => reply.type('application/schema+json').send(failureEventSchema));
 
   // Known paths answer 405 (with Allow) to other methods instead of a misleading 404.
   for (const [url, allow] of [
-    ['/v1/fallbacks', 'POST'],
+    ['/v1/fallbacks', 'GET, POST'],
     ['/v1/fallbacks/:id', 'GET'],
   ] as const) {
     app.route({
-      method: ['PUT', 'PATCH', 'DELETE', 'OPTIONS', ...(allow === 'POST' ? (['GET'] as const) : (['POST'] as const))],
+      method: ['PUT', 'PATCH', 'DELETE', 'OPTIONS', ...(allow === 'GET' ? (['POST'] as const) : [])],
       url,
       handler: async (_request, reply) =>
         reply.code(405).header('Allow', allow).send({ error: { code: 'method_not_allowed', message: `use ${allow}` } }),

@@ -1,15 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadIngressConfig, type IngressConfig } from '@fallback/config';
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
-import { RoutesFileError, parseRoutesFile, policyFromEnv, type IngressPolicy, type PolicyDefaults } from '@fallback/ingress-core';
+import { RoutesFileError, parseRoutesFile, policyFromEnv, strategyProblems, type IngressPolicy, type PolicyDefaults } from '@fallback/ingress-core';
 import { assertReady, createLogger, installShutdown, readinessProbe, runMain } from '@fallback/observability';
 import { FallbackProducer, FallbackWaiter, openQueueEvents, assertRedisReachable, createRedis, openFallbackQueue, waitUntilReady } from '@fallback/queue';
 import { buildApp } from './app.js';
 import { registerAdmin } from './admin.js';
 import { registerMetrics } from './metrics.js';
 
-/** Sources and routes: ROUTES_FILE when set, else the quick start's environment (API keys + DEFAULT_QUEUE_ID). */
+/**
+ * Sources and routes: ROUTES_FILE when set, else the quick start's environment (API keys + DEFAULT_QUEUE_ID).
+ * Every target must be reachable with the workers' TRANSFER_STRATEGY: the worker never sees the routes, so a
+ * target it cannot express would fail each job routed there, after the sender was told 202.
+ */
 function loadPolicy(config: IngressConfig, env: NodeJS.ProcessEnv): IngressPolicy {
+  const policy = readPolicy(config, env);
+  const problems = strategyProblems(policy, config.transferStrategy);
+  if (problems.length) throw new ConfigError(problems);
+  return policy;
+}
+
+function readPolicy(config: IngressConfig, env: NodeJS.ProcessEnv): IngressPolicy {
   const defaults: PolicyDefaults = {
     apiKeys: config.apiKeys,
     webhookSecrets: config.webhookSecrets,
@@ -68,7 +79,7 @@ runMain('ingress', async () => {
     ready: () => assertReady(readinessProbe({ redis: () => redis.ping() })),
   });
   await registerMetrics(app, { queue });
-  await registerAdmin(app, { queue, admin: config.admin });
+  await registerAdmin(app, { queue, redis, admin: config.admin });
 
   installShutdown({
     logger,

@@ -30,7 +30,7 @@ async function ingress(redis: Redis, queue: Queue<FallbackJobData, FallbackResul
     logger: createLogger({ name: 'ingress-test', level: 'silent' }),
   });
   await registerMetrics(app, { queue, registry: createMetricsRegistry({ defaultMetrics: false }) });
-  await registerAdmin(app, { queue, admin: { mode, username: 'ops', password: PASSWORD } });
+  await registerAdmin(app, { queue, redis, admin: { mode, username: 'ops', password: PASSWORD } });
   return app;
 }
 
@@ -153,6 +153,132 @@ describe('ingress operations surface', () => {
       const retry = await app.inject({ method: 'PUT', url: `${ADMIN_PREFIX}/api/queues/${FALLBACK_QUEUE}/${jobId}/retry`, headers: ADMIN });
       expect(retry.statusCode).toBe(204);
       expect(await queue.getJobState(jobId)).toBe('waiting');
+    });
+  });
+
+  describe('operate: only safe actions on jobs (issue 11 §5)', () => {
+    const prefixes: string[] = [];
+    const queues: Queue<FallbackJobData, FallbackResult>[] = [];
+    afterAll(async () => {
+      await Promise.all(queues.map((q) => q.close()));
+      for (const p of prefixes) await deleteByPrefix(redis, p);
+    });
+
+    /** An operate-mode ingress on a queue of its own, so each case controls every job in it. */
+    const fresh = async () => {
+      const p = uniquePrefix('ingress-operate');
+      const q = openFallbackQueue<FallbackJobData, FallbackResult>(redis, p);
+      prefixes.push(p);
+      queues.push(q);
+      const app = await ingress(redis, q, p, 'operate');
+      apps.push(app);
+      const accepted = async () => {
+        const res = await post(app, { eventId: `op-${randomUUID()}`, conversationId: randomUUID() });
+        expect(res.statusCode).toBe(202);
+        return res.json().id as string;
+      };
+      const act = (method: 'PUT', path: string) => app.inject({ method, url: `${ADMIN_PREFIX}/api/queues/${FALLBACK_QUEUE}${path}`, headers: ADMIN });
+      return { app, queue: q, prefix: p, accepted, act };
+    };
+
+    /** Runs the queue's one waiting job with a real BullMQ worker that completes it, fails it for good, or holds it. */
+    const work = (p: string, how: 'complete' | 'fail' | 'hold') => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const worker = new Worker<FallbackJobData, FallbackResult>(
+        FALLBACK_QUEUE,
+        async (job) => {
+          if (how === 'fail') throw new UnrecoverableError(formatFailure('attempts.exhausted', 'transient Genesys errors until the attempts ran out'));
+          if (how === 'hold') await held;
+          return { outcome: 'transferred', at: Date.now(), target: job.data.target, participantId: randomUUID(), alreadyTransferred: false, genesysRequests: 3 };
+        },
+        { connection: redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true }), prefix: p, autorun: true },
+      );
+      return {
+        release,
+        async stop() {
+          release();
+          await worker.close();
+          await worker.disconnect();
+        },
+      };
+    };
+    const until = (q: Queue, id: string, state: string) => waitFor(async () => (await q.getJobState(id)) === state, { what: `job ${id} to be ${state}` });
+
+    it('refuses to remove a waiting, delayed or active job (an acknowledged failure would vanish)', async () => {
+      const { queue: q, prefix: p, accepted, act } = await fresh();
+      const waiting = await accepted();
+      const removeWaiting = await act('PUT', `/${waiting}/clean`);
+      expect(removeWaiting.statusCode).toBe(403);
+      expect(removeWaiting.json().error).toMatchObject({ code: 'job_not_final', message: expect.stringMatching(/is waiting: only completed or failed jobs may be removed/) });
+      expect(removeWaiting.headers['x-frame-options']).toBe('DENY');
+      expect(await q.getJobState(waiting)).toBe('waiting');
+
+      const held = work(p, 'hold');
+      await until(q, waiting, 'active');
+      const removeActive = await act('PUT', `/${waiting}/clean`);
+      expect(removeActive.statusCode).toBe(403);
+      expect(removeActive.json().error.code).toBe('job_not_final');
+      await held.stop();
+      await until(q, waiting, 'completed');
+
+      const delayed = await q.add('transfer', (await q.getJob(waiting))!.data, { jobId: `fb-${'d'.repeat(32)}`, delay: 60_000 });
+      expect((await act('PUT', `/${delayed.id}/clean`)).statusCode).toBe(403);
+      expect(await q.getJobState(delayed.id!)).toBe('delayed');
+      expect((await act('PUT', `/fb-${'0'.repeat(32)}/clean`)).statusCode).toBe(404);
+    });
+
+    it('refuses to retry a completed job (one by one or all), and removes a finished one', async () => {
+      const { queue: q, prefix: p, accepted, act } = await fresh();
+      const done = await accepted();
+      const worker = work(p, 'complete');
+      await until(q, done, 'completed');
+      await worker.stop();
+      const retry = await act('PUT', `/${done}/retry`);
+      expect(retry.statusCode).toBe(403);
+      expect(retry.json().error).toMatchObject({ code: 'job_not_failed', message: expect.stringMatching(/is completed: only failed jobs/) });
+      const retryAll = await act('PUT', '/retry/completed');
+      expect(retryAll.statusCode).toBe(403);
+      expect(retryAll.json().error.code).toBe('job_not_failed');
+      expect(await q.getJobState(done)).toBe('completed');
+      expect((await act('PUT', `/${done}/clean`)).statusCode).toBe(204);
+      expect(await q.getJob(done)).toBeUndefined();
+    });
+
+    it('retries a dead letter afresh: attempts and starts reset, retried counted in its data, and it runs again', async () => {
+      const { app, queue: q, prefix: p, accepted, act } = await fresh();
+      const id = await accepted();
+      const original = (await q.getJob(id))!.data;
+      let worker = work(p, 'fail');
+      await until(q, id, 'failed');
+      await worker.stop();
+      const dead = (await q.getJob(id))!;
+      expect([dead.attemptsMade, dead.attemptsStarted]).toEqual([1, 1]);
+
+      expect((await act('PUT', `/${id}/retry`)).statusCode).toBe(204);
+      const retried = (await q.getJob(id))!;
+      expect(await q.getJobState(id)).toBe('waiting');
+      expect([retried.attemptsMade, retried.attemptsStarted ?? 0]).toEqual([0, 0]);
+      expect(retried.data).toEqual({ ...original, retried: 1 });
+      const view = await app.inject({ method: 'GET', url: `/v1/fallbacks/${id}`, headers: { authorization: `Bearer ${API_KEY}` } });
+      expect(view.json()).toMatchObject({ status: 'queued', attempts: 0, starts: 0 });
+      // Retrying a job that is no longer a dead letter is refused.
+      expect((await act('PUT', `/${id}/retry`)).json().error.code).toBe('job_not_failed');
+
+      // It fails again; "retry all" of the failed list does the same, counting a second retry.
+      worker = work(p, 'fail');
+      await until(q, id, 'failed');
+      await worker.stop();
+      const all = await act('PUT', '/retry/failed');
+      expect(all.statusCode).toBe(200);
+      expect(all.json()).toEqual({ retried: 1, skipped: 0 });
+      expect((await q.getJob(id))!.data.retried).toBe(2);
+
+      // And a worker runs it to the end.
+      worker = work(p, 'complete');
+      await until(q, id, 'completed');
+      await worker.stop();
+      expect((await q.getJob(id))!.attemptsMade).toBe(1);
     });
   });
 });

@@ -80,6 +80,29 @@ export const commonShape = {
   LOG_PRETTY: bool(false),
 };
 
+/**
+ * True when a key prefix holds a Redis Cluster hash tag: a `{` followed, before the next `}`, by at least one
+ * character. Redis hashes only that part of a key, so every key under the prefix lands in one slot. Pure.
+ */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  return open >= 0 && prefix.indexOf('}', open + 1) > open + 1;
+}
+
+/** True for a `redis+cluster://` or `rediss+cluster://` URL. */
+export const isClusterUrl = (url: string) => /^rediss?\+cluster:\/\//.test(url);
+
+/** Cross-field checks of the common variables, for the superRefine of each process's schema. */
+export function checkCommon(e: { REDIS_URL: string; QUEUE_PREFIX: string }, ctx: z.RefinementCtx): void {
+  // BullMQ's scripts touch many keys of a queue at once; a cluster refuses that (CROSSSLOT) unless they share a slot.
+  if (isClusterUrl(e.REDIS_URL) && !hasHashTag(e.QUEUE_PREFIX))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['QUEUE_PREFIX'],
+      message: 'must hold a hash tag such as {fallback} when REDIS_URL is a Redis Cluster, or every enqueue fails with CROSSSLOT: e.g. QUEUE_PREFIX={fallback-eu}',
+    });
+}
+
 /** Common settings, parsed. */
 export interface CommonConfig {
   redisUrl: string;

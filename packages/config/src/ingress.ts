@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { UUID_PATTERN } from '@fallback/core';
+import { ADDRESS_PATTERN, UUID_PATTERN } from '@fallback/core';
+import { TRANSFER_STRATEGIES, type TransferStrategy } from '@fallback/genesys';
 import { isUsableWebhookSecret } from '@fallback/ingress-core';
-import { bool, commonConfig, commonShape, deepFreeze, int, list, optional, parseEnv, str, type CommonConfig, type Env } from './env.js';
+import { bool, checkCommon, commonConfig, commonShape, deepFreeze, int, list, optional, parseEnv, str, type CommonConfig, type Env } from './env.js';
 
 export const ingressSchema = z
   .object({
@@ -14,7 +15,11 @@ export const ingressSchema = z
     ),
     ROUTES_FILE: optional(),
     DEFAULT_QUEUE_ID: optional().pipe(z.string().regex(new RegExp(UUID_PATTERN), 'must be a Genesys queue id (UUID)').optional()),
-    DEFAULT_REFER_TO: optional(),
+    DEFAULT_REFER_TO: optional().pipe(
+      z.string().regex(new RegExp(ADDRESS_PATTERN), 'must be a number (+4930123456, tel:+4930123456) or a SIP URI (sip:fallback@pbx.example.com)').optional(),
+    ),
+    // The worker's setting, read here too: the worker never sees the routes, so the ingress refuses targets it cannot reach.
+    TRANSFER_STRATEGY: z.preprocess((v) => (v === '' ? undefined : v), z.enum(TRANSFER_STRATEGIES).default('replace')),
     DEDUPE_TTL_SECONDS: int(600, 600, 7 * 86_400),
     DEADLINE_SECONDS: int(120, 5, 3600),
     MAX_DEADLINE_SECONDS: int(600, 5, 3600),
@@ -32,6 +37,7 @@ export const ingressSchema = z
     INGRESS_CONNECTION_TIMEOUT_MS: int(10_000, 100, 600_000),
   })
   .superRefine((e, ctx) => {
+    checkCommon(e, ctx);
     // With a routes file, sources and the default route may come from it; the file is checked when it is read.
     if (!e.DEFAULT_QUEUE_ID && !e.ROUTES_FILE)
       ctx.addIssue({ code: 'custom', path: ['DEFAULT_QUEUE_ID'], message: 'required (unless ROUTES_FILE has a default route): the Genesys queue (UUID) failed calls go to' });
@@ -62,6 +68,8 @@ export interface IngressConfig extends CommonConfig {
   /** Path of the routing rules (YAML or JSON); unset: every failure goes to DEFAULT_QUEUE_ID. */
   routesFile?: string;
   routing: { defaultQueueId?: string; referTo?: string };
+  /** The workers' TRANSFER_STRATEGY: every routing target must be reachable with it (checked at startup). */
+  transferStrategy: TransferStrategy;
   /** Per source, per window; max 0 = no limit. Sources in ROUTES_FILE may set their own. */
   rateLimit: { max: number; windowMs: number };
   /** Whole request (headers and body) and idle socket limits (ms): a slow sender cannot hold a socket. */
@@ -86,6 +94,7 @@ export function loadIngressConfig(env: Env): Readonly<IngressConfig> {
     webhookSecrets: e.INGRESS_WEBHOOK_SECRETS,
     ...(e.ROUTES_FILE ? { routesFile: e.ROUTES_FILE } : {}),
     routing: { ...(e.DEFAULT_QUEUE_ID ? { defaultQueueId: e.DEFAULT_QUEUE_ID } : {}), ...(e.DEFAULT_REFER_TO ? { referTo: e.DEFAULT_REFER_TO } : {}) },
+    transferStrategy: e.TRANSFER_STRATEGY,
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000 },
     timeouts: { requestMs: e.INGRESS_REQUEST_TIMEOUT_MS, connectionMs: e.INGRESS_CONNECTION_TIMEOUT_MS },
     dedupeTtlSec: e.DEDUPE_TTL_SECONDS,

@@ -1,6 +1,21 @@
 import { z } from 'zod';
-import { DEFAULT_BOT_PURPOSES, TRANSFER_STRATEGIES, resolveHosts, type GenesysHosts, type ReadEndpoint, type TransferStrategy } from '@fallback/genesys';
-import { commonConfig, commonShape, deepFreeze, int, list, optional, parseEnv, str, type CommonConfig, type Env } from './env.js';
+import { DEFAULT_BOT_PURPOSES, GENESYS_REGIONS, TRANSFER_STRATEGIES, resolveHosts, type GenesysHosts, type ReadEndpoint, type TransferStrategy } from '@fallback/genesys';
+import { checkCommon, commonConfig, commonShape, deepFreeze, int, list, optional, parseEnv, str, type CommonConfig, type Env } from './env.js';
+
+/**
+ * True when the API URL is Genesys Cloud itself: unset (derived from the region) or a host under one of its
+ * domains. Anything else is a simulator or a proxy. Pure.
+ */
+export function isGenesysCloudApi(apiUrl: string | undefined): boolean {
+  if (apiUrl === undefined) return true;
+  let host: string;
+  try {
+    host = new URL(apiUrl).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return Object.keys(GENESYS_REGIONS).some((domain) => host === domain || host.endsWith(`.${domain}`));
+}
 
 export const workerSchema = z
   .object({
@@ -38,6 +53,14 @@ export const workerSchema = z
     WORKER_HTTP_PORT: int(9091, 0, 65_535),
   })
   .superRefine((e, ctx) => {
+    checkCommon(e, ctx);
+    // The tutorial's batch endpoint exists only in our simulator: against Genesys Cloud every transfer would 404.
+    if (e.TRANSFER_STRATEGY === 'interactions' && isGenesysCloudApi(e.GENESYS_API_URL))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRANSFER_STRATEGY'],
+        message: `interactions (POST /api/v2/interactions) does not exist in Genesys Cloud, only in the simulator; GENESYS_API_URL ${e.GENESYS_API_URL ? 'is a Genesys Cloud host' : 'is unset (Genesys Cloud)'}: use TRANSFER_STRATEGY=replace`,
+      });
     if (!e.GENESYS_CLIENT_ID)
       ctx.addIssue({ code: 'custom', path: ['GENESYS_CLIENT_ID'], message: 'required: the OAuth client (client credentials grant) the worker authenticates as' });
     if (!e.GENESYS_CLIENT_SECRET)

@@ -3,17 +3,21 @@ import { computeDeadline, type DeadlinePolicy } from './deadline.js';
 import { dedupeKeyOf, type FallbackJobData } from './job.js';
 import type { RouteDecision } from './routing.js';
 
-/** Turns a validated event and its routing decision into job data: the only place the two shapes meet. */
+/**
+ * Turns a validated event and its routing decision into job data: the only place the two shapes meet. `tenant`:
+ * the declared source that sent it (its own dedupe key space), undefined in single-tenant mode.
+ */
 export function buildJobData(
   event: FailureEvent,
   decision: RouteDecision,
   receivedAt: number,
   policy: DeadlinePolicy,
+  tenant?: string,
 ): FallbackJobData {
   const data: FallbackJobData = {
     v: 1,
     conversationId: event.conversationId.toLowerCase(),
-    dedupeKey: dedupeKeyOf(event),
+    dedupeKey: dedupeKeyOf(event, tenant),
     failureType: event.failureType ?? 'UNKNOWN',
     source: event.source ?? 'unknown',
     receivedAt,

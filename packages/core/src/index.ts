@@ -1,7 +1,7 @@
 /** The failure event: its JSON Schema, and normalization of generic and Cognigy-shaped bodies. */
 export { FAILURE_TYPES, UUID_PATTERN, failureEventSchema, normalizeEvent } from './event.js';
 export type { CognigyContext, EventProblem, FailureEvent, FailureEventBody, FailureType, RoutingHint } from './event.js';
-export { describeTarget } from './target.js';
+export { ADDRESS_PATTERN, describeTarget } from './target.js';
 export type { Target, TargetKind } from './target.js';
 export { dedupeKeyOf, jobIdOf, isJobId } from './job.js';
 export type { FallbackJobData } from './job.js';

@@ -25,6 +25,17 @@ describe('job ids', () => {
     expect(dedupeKeyOf({ conversationId: CID.toUpperCase(), eventId: 'x' })).toBe(dedupeKeyOf({ conversationId: CID, eventId: 'x' }));
   });
 
+  it('are kept apart per tenant (declared source), and unchanged in single-tenant mode', () => {
+    const event = { conversationId: CID, eventId: 'e1' };
+    const a = jobIdOf(dedupeKeyOf(event, 'tenant-a'));
+    const b = jobIdOf(dedupeKeyOf(event, 'tenant-b'));
+    expect(new Set([a, b, jobIdOf(dedupeKeyOf(event))]).size).toBe(3);
+    expect(a).toBe(jobIdOf(dedupeKeyOf({ ...event, conversationId: CID.toUpperCase() }, 'tenant-a')));
+    // Single tenant: the keys (and so the job ids) of before tenants existed, so a repeat across an upgrade is still one.
+    expect(dedupeKeyOf(event)).toBe(`${CID}|event|e1`);
+    expect(dedupeKeyOf({ conversationId: CID, failureType: 'STT_ERROR' }, 'tenant-a')).toBe(`tenant-a|${CID}|type|STT_ERROR`);
+  });
+
   it('never contain a colon and always match isJobId', () => {
     const id = jobIdOf('a:b|c');
     expect(id).not.toContain(':');
@@ -63,6 +74,13 @@ describe('buildJobData', () => {
     const data = buildJobData(event, router.resolve(event, new Date()), 1000, { defaultTtlMs: 5000, maxTtlMs: 10_000 });
     expect(JSON.stringify(data)).not.toContain('4155550123');
     expect(data).toMatchObject({ v: 1, conversationId: CID, participantId: 'abcdef01-0000-4000-8000-000000000000', failureType: 'UNKNOWN', source: 'unknown', deadline: 6000, route: 'default' });
+  });
+  it('keys the job in its tenant\'s space', () => {
+    const router = defaultQueueRouter('6f4c2a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b');
+    const event = { conversationId: CID, eventId: 'e', source: 'tenant-a' };
+    const data = buildJobData(event, router.resolve(event, new Date()), 1000, { defaultTtlMs: 5000, maxTtlMs: 10_000 }, 'tenant-a');
+    expect(data).toMatchObject({ source: 'tenant-a', dedupeKey: dedupeKeyOf(event, 'tenant-a') });
+    expect(data.retried).toBeUndefined();
   });
 });
 

@@ -22,18 +22,28 @@ export interface FallbackJobData {
   bot?: FailureEvent['bot'];
   cognigy?: FailureEvent['cognigy'];
   attributes?: Record<string, string>;
+  /**
+   * Times a person retried this job from the dashboard after it was dead-lettered (absent: never). A retried job
+   * starts with fresh attempt and start counts, so this is the only trace of its earlier runs: the worker reads
+   * the call before posting instead of trusting what an earlier run saw.
+   */
+  retried?: number;
 }
 
 /**
  * The key a repeat of the same failure maps to. With an eventId: that id within its conversation (two senders
  * reusing a constant like "FLOW_ERROR" as an id for different calls must not collide). Without one: the
  * conversation and failure type, so a sender retrying a timed-out POST does not start a second transfer.
+ *
+ * `tenant` is the declared source that sent it: each source has its own key space, so a source that posts
+ * another's conversation and event ids first creates its own job and cannot turn the other's real failure into a
+ * "duplicate" of it. Undefined in single-tenant mode (one sender), which keeps the keys (and job ids) it always had.
  */
-export function dedupeKeyOf(event: Pick<FailureEvent, 'conversationId' | 'eventId' | 'failureType'>): string {
+export function dedupeKeyOf(event: Pick<FailureEvent, 'conversationId' | 'eventId' | 'failureType'>, tenant?: string): string {
   const conversationId = event.conversationId.toLowerCase();
-  return event.eventId !== undefined
-    ? `${conversationId}|event|${event.eventId}`
-    : `${conversationId}|type|${event.failureType ?? 'UNKNOWN'}`;
+  const key = event.eventId !== undefined ? `${conversationId}|event|${event.eventId}` : `${conversationId}|type|${event.failureType ?? 'UNKNOWN'}`;
+  // Source names never contain "|" (routes-file NAME), so a tenant's keys cannot collide with another's.
+  return tenant === undefined ? key : `${tenant}|${key}`;
 }
 
 /** Deterministic BullMQ job id for a dedupe key: `fb-` + 32 hex chars of its SHA-256 (no `:` — BullMQ key-safe). */

@@ -9,6 +9,12 @@ export type Target =
   | { kind: 'number'; address: string }
   | { kind: 'agent'; userId: string };
 
+/**
+ * A number (E.164-ish: digits with an optional `+`, `tel:` and visual separators allowed) or a SIP URI: what a
+ * number target's `address` and a `referTo` may be. Anything else would fail at Genesys or at the bot's REFER.
+ */
+export const ADDRESS_PATTERN = '^(?:(?:tel:)?\\+?[0-9][0-9 ().-]{2,30}|sips?:[^\\s]{1,250})$';
+
 /** The kinds of Target. */
 export type TargetKind = Target['kind'];
 

@@ -128,6 +128,24 @@ describe('parseRoutesFile: invalid files name the bad rule', () => {
     expect(problems(text).join('\n')).toMatch(expected);
   });
 
+  it('refuses the environment\'s keys beside declared sources, naming the variable and the fix', () => {
+    const withEnvKey: PolicyDefaults = { apiKeys: ['env-key-0123456789'], webhookSecrets: [] };
+    const found = problems(base, withEnvKey);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^INGRESS_API_KEYS: must be unset when ROUTES_FILE declares sources .*declare it as a source in the file/);
+    expect(found[0]).not.toContain('env-key-0123456789');
+    expect(problems(base, { apiKeys: [], webhookSecrets: [SECRET] })[0]).toMatch(/^INGRESS_WEBHOOK_SECRETS: must be unset/);
+    // Without declared sources the environment's key is the single tenant, as before.
+    expect(parse(`default: { target: { queueId: ${Q} } }\n`, withEnvKey).sources.map((s) => [s.name, s.openSourceName])).toEqual([['default', true]]);
+  });
+
+  it('refuses a referTo that is neither a number nor a SIP URI, in a rule or the default', () => {
+    expect(problems(base + 'routes:\n  - { name: r, match: { language: de }, target: { queueName: q }, referTo: "fallback flow" }\n').join('\n')).toMatch(
+      /routes\[0\] "r": referTo: must be a phone number/,
+    );
+    expect(problems(`sources: [{ name: c, apiKeys: ["\${COGNIGY_API_KEYS}"] }]\ndefault: { target: { queueId: ${Q} }, referTo: "ivr" }\n`).join('\n')).toMatch(/default: referTo: must be a phone number/);
+  });
+
   it('never repeats a secret in a problem', () => {
     const secretish = 'sixteen-char-key-but-shared';
     const text = `sources: [{ name: a, apiKeys: ["${secretish}"] }, { name: b, apiKeys: ["${secretish}"], webhookSecrets: ["whsec_${secretish}"] }]\n`;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { FAILURE_TYPES, UUID_PATTERN, normalizeAddress, type RouteAction, type RouteMatch, type RouteRule, type RoutingTable, type Target, type TimeWindow } from '@fallback/core';
+import { ADDRESS_PATTERN, FAILURE_TYPES, UUID_PATTERN, normalizeAddress, type RouteAction, type RouteMatch, type RouteRule, type RoutingTable, type Target, type TimeWindow } from '@fallback/core';
 import { isUsableWebhookSecret } from './signature.js';
 import type { RateLimitSpec, SourceSpec } from './sources.js';
 
@@ -51,7 +51,7 @@ const text = z.string().trim().min(1).max(200);
 const address = z
   .string()
   .trim()
-  .regex(/^(?:(?:tel:)?\+?[0-9][0-9 ().-]{2,30}|sips?:[^\s]{1,250})$/, 'must be a phone number (e.g. +4930123456) or a sip:/tel: URI');
+  .regex(new RegExp(ADDRESS_PATTERN), 'must be a phone number (e.g. +4930123456) or a sip:/tel: URI');
 const name = z.string().regex(NAME, 'must be 1–64 letters, digits, ".", "_" or "-"');
 
 /** A single value or a non-empty list of them. */
@@ -286,9 +286,18 @@ export function parseRoutesFile(textIn: string, opts: { fileName: string; env: R
   }
   const file = parsed.data;
 
-  // Sources: the environment's (if any) plus the declared ones; names unique, no credential shared.
+  // Sources: either the environment's (single tenant: the body's `source` is a trusted label) or the declared ones
+  // (tenants, each pinned to its name), never both. An environment key beside declared tenants would be a tenant
+  // nobody named; trusting its body label would let it reach any tenant's rules, pinning it would hide a
+  // `default` tenant in the environment. Declaring it takes one line, so the mix is refused.
   const sources: SourceSpec[] = [];
   const env = envSource(opts.defaults);
+  if (env && (file.sources ?? []).length > 0) {
+    const vars = [opts.defaults.apiKeys.length > 0 ? 'INGRESS_API_KEYS' : '', opts.defaults.webhookSecrets.length > 0 ? 'INGRESS_WEBHOOK_SECRETS' : ''].filter(Boolean).join(' and ');
+    problems.push(
+      `${vars}: must be unset when ROUTES_FILE declares sources (their holder would be an undeclared tenant): declare it as a source in the file, e.g. { name: legacy, apiKeys: ["\${LEGACY_API_KEYS}"] }, and unset ${vars}`,
+    );
+  }
   if (env) sources.push(env);
   const owners = new Map<string, string>();
   const claim = (secret: string, owner: string, at: string) => {
@@ -297,7 +306,6 @@ export function parseRoutesFile(textIn: string, opts: { fileName: string; env: R
     if (other !== undefined && other !== owner) problems.push(`${at}: the same credential is configured for source "${other}"`);
     owners.set(d, owner);
   };
-  for (const k of [...opts.defaults.apiKeys, ...opts.defaults.webhookSecrets]) claim(k, ENV_SOURCE, 'INGRESS_API_KEYS/INGRESS_WEBHOOK_SECRETS');
   for (const [i, s] of (file.sources ?? []).entries()) {
     const at = where(raw, ['sources', i]);
     if (s.name === ENV_SOURCE) problems.push(`${at}: name "${ENV_SOURCE}" is reserved for INGRESS_API_KEYS/INGRESS_WEBHOOK_SECRETS`);

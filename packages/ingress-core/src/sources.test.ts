@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { createAuthenticator, effectiveSource, isAuthFailure, type SourceSpec } from './sources.js';
+import { createAuthenticator, effectiveSource, isAuthFailure, tenantOf, type SourceSpec } from './sources.js';
 
 const open: SourceSpec = { name: 'default', apiKeys: ['env-key-0123456789'], webhookSecrets: [], openSourceName: true };
 const cognigy: SourceSpec = { name: 'cognigy', apiKeys: ['cognigy-new-0123456789', 'cognigy-old-0123456789'], webhookSecrets: [], openSourceName: false };
@@ -56,5 +56,13 @@ describe('effectiveSource', () => {
     expect(effectiveSource({ source: cognigy, method: 'api-key' }, undefined)).toEqual({ source: 'cognigy' });
     expect(effectiveSource({ source: cognigy, method: 'api-key' }, 'cognigy')).toEqual({ source: 'cognigy' });
     expect(effectiveSource({ source: cognigy, method: 'api-key' }, 'orchestrator')).toMatchObject({ problem: { field: '/source' } });
+  });
+});
+
+describe('tenantOf', () => {
+  it('is the declared source, and none for the environment source (single tenant)', () => {
+    expect(tenantOf({ source: cognigy, method: 'api-key' })).toBe('cognigy');
+    expect(tenantOf({ source: orchestrator, method: 'signature' })).toBe('orchestrator');
+    expect(tenantOf({ source: open, method: 'api-key' })).toBeUndefined();
   });
 });

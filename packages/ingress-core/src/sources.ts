@@ -94,3 +94,11 @@ export function effectiveSource(principal: Principal, claimed: string | undefine
   if (claimed === undefined || claimed === principal.source.name) return { source: principal.source.name };
   return { problem: { field: '/source', message: `these credentials belong to source "${principal.source.name}", not "${claimed}"` } };
 }
+
+/**
+ * The tenant a principal acts as: a declared source, whose fallbacks (dedupe keys, job ids, reads, lookups) are its
+ * own. Undefined for the environment's source (single-tenant mode): one sender, whose body `source` is a label.
+ */
+export function tenantOf(principal: Principal): string | undefined {
+  return principal.source.openSourceName ? undefined : principal.source.name;
+}

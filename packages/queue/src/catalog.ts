@@ -42,6 +42,25 @@ export function dedupeKey(prefix: string, jobId: string): string {
   return `${prefix}:${FALLBACK_QUEUE}:dedupe:${jobId}`;
 }
 
+/**
+ * Redis key of the index of one conversation's fallbacks (a sorted set of job ids by reception time), per tenant
+ * (a declared source; undefined in single-tenant mode). Same hash tag as the queue: written in the claim script.
+ */
+export function conversationIndexKey(prefix: string, conversationId: string, tenant?: string): string {
+  return `${prefix}:${FALLBACK_QUEUE}:by-conversation:${tenant === undefined ? '' : `${tenant}:`}${conversationId.toLowerCase()}`;
+}
+
+/** The newest fallbacks a conversation's index keeps (older ones drop out of the lookup, not out of the queue). */
+export const CONVERSATION_INDEX_LIMIT = 20;
+
+/**
+ * How long a conversation's index outlives its newest entry (s): as long as any of its jobs may still be retained
+ * (the longer of the two retentions, after a deadline of at most an hour).
+ */
+export function conversationIndexTtlSec(policy: JobPolicy): number {
+  return Math.max(policy.retentionSec, policy.failedRetentionSec) + 3600;
+}
+
 /** Opens the fallback queue on a connection the caller owns (BullMQ does not close a connection it was handed). */
 export function openFallbackQueue<D = unknown, R = unknown>(connection: Redis, prefix: string): Queue<D, R> {
   return new Queue<D, R>(FALLBACK_QUEUE, { connection, prefix });

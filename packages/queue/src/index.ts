@@ -1,11 +1,22 @@
 export { createRedis, redactRedisUrl, assertRedisReachable, waitUntilReady, RedisUnavailableError } from './connection.js';
 export type { ConnectionRole, CreateRedisOptions } from './connection.js';
-export { FALLBACK_QUEUE, FALLBACK_JOB, DEFAULT_PREFIX, BACKOFF_STRATEGY, fallbackJobOptions, dedupeKey, openFallbackQueue } from './catalog.js';
+export {
+  FALLBACK_QUEUE,
+  FALLBACK_JOB,
+  DEFAULT_PREFIX,
+  BACKOFF_STRATEGY,
+  CONVERSATION_INDEX_LIMIT,
+  fallbackJobOptions,
+  dedupeKey,
+  conversationIndexKey,
+  conversationIndexTtlSec,
+  openFallbackQueue,
+} from './catalog.js';
 export type { JobPolicy } from './catalog.js';
 export { FallbackProducer } from './producer.js';
 export type { SubmitResult, ProducerOptions } from './producer.js';
-export { FallbackWaiter, openQueueEvents, getFallbackStatus, isFinalStatus, statusViewOf } from './status.js';
-export type { EventsHandle, FallbackStatusView } from './status.js';
+export { FallbackWaiter, openQueueEvents, getFallbackStatus, isFinalStatus, listFallbacks, statusViewOf } from './status.js';
+export type { EventsHandle, FallbackStatusView, LookupTarget } from './status.js';
 export { RedisPacer } from './pacer.js';
 export type { PacerOptions, Admission, SendPermit } from './pacer.js';
 export { ConversationClaims } from './claims.js';
@@ -16,3 +27,6 @@ export type { ClusterUrl } from './connection.js';
 /** Queue-wide numbers for the metrics gauges. */
 export { queueStatsSource } from './stats.js';
 export type { QueueStats } from './stats.js';
+/** What a person may do to a job from the dashboard: retry a dead letter afresh, remove a finished job. */
+export { mayRemove, mayRetry, removeFinishedJob, retryDeadLetter } from './operator.js';
+export type { OperatorRefusal } from './operator.js';

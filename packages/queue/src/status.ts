@@ -1,7 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import { QueueEvents, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { createRedis } from './connection.js';
-import { FALLBACK_QUEUE } from './catalog.js';
+import { CONVERSATION_INDEX_LIMIT, FALLBACK_QUEUE, conversationIndexKey } from './catalog.js';
 import { parseFailure, toPublicStatus, type FallbackJobData, type FallbackResult, type PublicStatus, type Target } from '@fallback/core';
 
 /** What GET /v1/fallbacks/:id answers. */
@@ -51,10 +52,15 @@ export function statusViewOf(job: Job<FallbackJobData, FallbackResult>, state: s
   return view;
 }
 
-/** Reads a job's public status, or undefined when no such job exists (never existed, or past retention). */
+/**
+ * Reads a job's public status, or undefined when no such job exists (never existed, or past retention) or, given a
+ * `tenant` (a declared source), when that source did not create it: another tenant's fallback is "not found",
+ * never "forbidden", so ids cannot be probed.
+ */
 export async function getFallbackStatus(
   queue: Queue<FallbackJobData, FallbackResult>,
   id: string,
+  tenant?: string,
 ): Promise<FallbackStatusView | undefined> {
   // State first, then the job. The other order races the worker's move: the state read after the move says
   // `failed` while the hash read before it has no failedReason yet (a final status with reason "unknown").
@@ -63,7 +69,27 @@ export async function getFallbackStatus(
   if (state === 'unknown') return undefined;
   const job = await queue.getJob(id);
   if (!job) return undefined;
+  // A declared source's job data records it as `source` (the ingress pins it to the credentials).
+  if (tenant !== undefined && job.data?.source !== tenant) return undefined;
   return statusViewOf(job as Job<FallbackJobData, FallbackResult>, state);
+}
+
+/** Where listFallbacks reads: the queue and the connection and prefix of its conversation indexes. */
+export interface LookupTarget {
+  queue: Queue<FallbackJobData, FallbackResult>;
+  redis: Redis;
+  prefix: string;
+}
+
+/**
+ * A conversation's fallbacks created by `tenant` (undefined: single-tenant mode), newest first, in the view of
+ * GET /v1/fallbacks/:id. Reads the index the producer writes with each claim; an entry whose job is gone (past
+ * retention, removed from the dashboard, or an add that failed and could not be undone) is skipped.
+ */
+export async function listFallbacks(target: LookupTarget, conversationId: string, tenant?: string): Promise<FallbackStatusView[]> {
+  const ids = await target.redis.zrevrange(conversationIndexKey(target.prefix, conversationId, tenant), 0, CONVERSATION_INDEX_LIMIT - 1);
+  const views = await Promise.all(ids.map((id) => getFallbackStatus(target.queue, id, tenant)));
+  return views.filter((v): v is FallbackStatusView => v !== undefined);
 }
 
 /** True for a status that will not change any more. */
