@@ -25,6 +25,7 @@ COPY packages/observability/package.json packages/observability/
 COPY packages/testing/package.json packages/testing/
 COPY bench/package.json bench/
 COPY tests/package.json tests/
+COPY integrations/cognigy-extension/package.json integrations/cognigy-extension/
 RUN pnpm install --frozen-lockfile --prod
 
 # 2. Build: all dependencies (esbuild is a dev dependency), the sources, `pnpm build`; keep only the dist folders.
