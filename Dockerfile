@@ -14,6 +14,7 @@ COPY apps/ingress/package.json apps/ingress/
 COPY apps/worker/package.json apps/worker/
 COPY apps/genesys-sim/package.json apps/genesys-sim/
 COPY apps/stack/package.json apps/stack/
+COPY apps/ctl/package.json apps/ctl/
 COPY packages/core/package.json packages/core/
 COPY packages/ingress-core/package.json packages/ingress-core/
 COPY packages/config/package.json packages/config/

@@ -16,3 +16,6 @@ export type { ClusterUrl } from './connection.js';
 /** Queue-wide numbers for the metrics gauges. */
 export { queueStatsSource } from './stats.js';
 export type { QueueStats } from './stats.js';
+/** Dead letters (the failed set): list by reason and age, replay safely. */
+export { deadLetterOf, listDeadLetters, matchesFilter, replayDecision, replayDeadLetter } from './dead-letters.js';
+export type { DeadLetter, DeadLetterFilter, ReplayOutcome, ReplaySkip, ReplayedJobData } from './dead-letters.js';
