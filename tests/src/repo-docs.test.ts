@@ -1,6 +1,7 @@
 /**
  * The repository stands on its own: no tracked file points at notes outside it (a reader of a clone does not
- * have them), and every relative link of the Markdown docs leads to a file that exists.
+ * have them), and every relative link of the Markdown docs leads to a file that exists, and to a heading in it
+ * when it names one.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +20,8 @@ const text = (file: string): string | undefined => {
 };
 
 // Built from parts so this file does not match itself.
-const OUTSIDE = new RegExp(['\\.\\./shared', 'shared/docs', 'shared/seed', '/work/shared'].join('|'));
+const SLASH = '/';
+const OUTSIDE = new RegExp([`\\.\\.${SLASH}shared`, `shared${SLASH}docs`, `shared${SLASH}seed`, `${SLASH}work${SLASH}shared`].join('|'));
 
 describe('the repository', () => {
   it('has no reference to notes outside it', () => {
@@ -30,4 +32,46 @@ describe('the repository', () => {
     });
     expect(offenders).toEqual([]);
   });
+
+  it('has Markdown whose relative links lead to files of the repository, and to headings that exist', () => {
+    const broken: string[] = [];
+    for (const file of tracked.filter((f) => f.endsWith('.md'))) {
+      const body = withoutCode(text(file) ?? '');
+      // [label](target); absolute URLs and mail links are not ours to check.
+      for (const match of body.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
+        const target = match[1]!;
+        if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
+        const [pathPart, anchor] = target.split('#') as [string, string | undefined];
+        const resolved = pathPart ? path.resolve(REPO_ROOT, path.dirname(file), decodeURIComponent(pathPart)) : path.join(REPO_ROOT, file);
+        if (!resolved.startsWith(REPO_ROOT + path.sep) || !existsSync(resolved)) {
+          broken.push(`${file}: ${target} (no such file)`);
+          continue;
+        }
+        if (anchor && resolved.endsWith('.md') && !headingSlugs(readFileSync(resolved, 'utf8')).has(anchor)) broken.push(`${file}: ${target} (no such heading)`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
 });
+
+/** Markdown without fenced blocks and code spans (a `# comment` in a shell block is not a heading, a link in code is not a link). */
+function withoutCode(md: string): string {
+  return md.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').replace(/`[^`\n]*`/g, '');
+}
+
+/** GitHub's anchors of a document's headings: lower case, punctuation dropped, spaces to hyphens. */
+function headingSlugs(md: string): Set<string> {
+  const slugs = new Set<string>();
+  for (const line of md.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').split('\n')) {
+    const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+    if (!heading) continue;
+    const slug = heading[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-');
+    let unique = slug;
+    for (let n = 1; slugs.has(unique); n += 1) unique = `${slug}-${n}`;
+    slugs.add(unique);
+  }
+  return slugs;
+}
