@@ -156,6 +156,16 @@ export function attributesOf(value: unknown, warnings: string[]): Record<string,
   return count > 0 ? out : undefined;
 }
 
+/** The non-empty texts of `values` (each cut to its length), or undefined when none is left. */
+function texts<K extends string>(values: Record<K, unknown>, maxLength: number, maxLengths: Partial<Record<K, number>> = {}): Partial<Record<K, string>> | undefined {
+  const out: Partial<Record<K, string>> = {};
+  for (const key of Object.keys(values) as K[]) {
+    const text = textOf(values[key], maxLengths[key] ?? maxLength);
+    if (text !== undefined) out[key] = text;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** Builds the event from the node's fields and the input. `nodeId` is the node's own id (sent as bot.nodeId). */
 export function buildFailureEvent(fields: EventFields, input: InputFacts, opts: { now: number; nodeId?: string }): BuiltEvent {
   // Only an empty id is refused here (nothing could be moved, and the reason is the flow's). A malformed one is
@@ -194,16 +204,11 @@ export function buildFailureEvent(fields: EventFields, input: InputFacts, opts: 
   const dnis = textOf(fields.dnis, 256);
   if (dnis) body.dnis = dnis;
 
-  const bot = {
-    ...(textOf(input.flowName, 200) ? { flowName: textOf(input.flowName, 200) } : {}),
-    ...(textOf(input.endpointType, 200) ? { endpoint: textOf(input.endpointType, 200) } : {}),
-    ...(textOf(opts.nodeId, 200) ? { nodeId: textOf(opts.nodeId, 200) } : {}),
-  };
-  if (Object.keys(bot).length) body.bot = bot;
+  const bot = texts({ flowName: input.flowName, endpoint: input.endpointType, nodeId: opts.nodeId }, 200);
+  if (bot) body.bot = bot;
 
-  const errorCode = textOf(fields.errorCode, 200) ?? failure.unknown;
-  const errorMessage = textOf(fields.errorMessage, 2000);
-  if (errorCode || errorMessage) body.error = { ...(errorCode ? { code: errorCode } : {}), ...(errorMessage ? { message: errorMessage } : {}) };
+  const error = texts({ code: textOf(fields.errorCode) ?? failure.unknown, message: fields.errorMessage }, 200, { message: 2000 });
+  if (error) body.error = error;
 
   const hintKind = textOf(fields.routingHintType);
   if (hintKind && hintKind !== 'none') {
@@ -217,12 +222,8 @@ export function buildFailureEvent(fields: EventFields, input: InputFacts, opts: 
   const attributes = attributesOf(fields.attributes, warnings);
   if (attributes) body.attributes = attributes;
 
-  const cognigy = {
-    ...(textOf(input.sessionId, 200) ? { sessionId: textOf(input.sessionId, 200) } : {}),
-    ...(textOf(input.userId, 200) ? { userId: textOf(input.userId, 200) } : {}),
-    ...(textOf(input.inputId, 200) ? { inputId: textOf(input.inputId, 200) } : {}),
-  };
-  if (Object.keys(cognigy).length) body.cognigy = cognigy;
+  const cognigy = texts({ sessionId: input.sessionId, userId: input.userId, inputId: input.inputId }, 200);
+  if (cognigy) body.cognigy = cognigy;
 
   return { body, warnings };
 }
