@@ -14,6 +14,7 @@ COPY apps/ingress/package.json apps/ingress/
 COPY apps/worker/package.json apps/worker/
 COPY apps/genesys-sim/package.json apps/genesys-sim/
 COPY apps/stack/package.json apps/stack/
+COPY apps/ctl/package.json apps/ctl/
 COPY packages/core/package.json packages/core/
 COPY packages/ingress-core/package.json packages/ingress-core/
 COPY packages/config/package.json packages/config/
@@ -25,6 +26,7 @@ COPY packages/observability/package.json packages/observability/
 COPY packages/testing/package.json packages/testing/
 COPY bench/package.json bench/
 COPY tests/package.json tests/
+COPY integrations/cognigy-extension/package.json integrations/cognigy-extension/
 RUN pnpm install --frozen-lockfile --prod
 
 # 2. Build: all dependencies (esbuild is a dev dependency), the sources, `pnpm build`; keep only the dist folders.

@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{apps,packages,bench}/**/src/**/*.test.ts'],
+          include: ['{apps,packages,bench,tests,integrations}/**/src/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.int.test.ts'],
           // Unit tests run first: a broken decision fails in a second, before any process is started.
           sequence: { groupOrder: 0 },
@@ -17,7 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['{apps,packages,bench,tests}/**/src/**/*.int.test.ts'],
+          include: ['{apps,packages,bench,tests,integrations}/**/src/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['packages/testing/src/global-setup.ts'],
           testTimeout: 60_000,

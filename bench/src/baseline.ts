@@ -1,5 +1,5 @@
 /**
- * The tutorial's fallback (shared/seed/original-tutorial.txt, `ExecuteBotFallback`), transcribed decision by
+ * The tutorial's fallback (its `ExecuteBotFallback`, the approach this service replaces), transcribed decision by
  * decision so the baseline runner behaves exactly like it: POST /api/v2/interactions inline in the webhook
  * handler, up to 3 retries (4 requests) on 429 or 5xx at 500 ms doubling, Retry-After ignored, a network error
  * or any other status fails at once, and success means HTTP 200 with `results[0].status == 200`.

@@ -1,5 +1,5 @@
 /**
- * The ingest rejection matrix of shared/docs/reliability.md, row by row: exact status, stable error code, and no
+ * The ingest rejection matrix (README, HTTP API → Errors), row by row: exact status, stable error code, and no
  * job (nor dedupe marker) left behind. Real app, real Redis; the transport is Fastify's inject().
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -7,3 +7,8 @@ export type { WorkerConfig } from './worker.js';
 export { loadSimConfig } from './sim.js';
 export type { SimConfig } from './sim.js';
 export { envVarNames } from './names.js';
+export { loadCtlConfig } from './ctl.js';
+export type { CtlConfig } from './ctl.js';
+/** `.env.example` from the schemas and the README's configuration table. */
+export { envCatalog, parseConfigTable, renderEnvExample } from './env-example.js';
+export type { EnvVar, DocRow } from './env-example.js';

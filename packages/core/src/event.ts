@@ -1,6 +1,7 @@
 /**
  * The failure event a bot platform (Cognigy's HTTP Request node, an orchestrator, a VG event relay) posts to
- * the ingress. Field names follow shared/docs/cognigy.md and are a public contract: add, never rename.
+ * the ingress. Field names follow what a Cognigy flow has at hand (docs/cognigy-setup.md) and are a public
+ * contract: add, never rename.
  *
  * The schema is plain JSON Schema (draft-07) so Fastify compiles it with ajv once at boot: validating a
  * request costs microseconds, which matters at 10k+ events/s during a bot outage.
@@ -37,7 +38,7 @@ export interface RoutingHint {
   userId?: string;
 }
 
-/** Where a Cognigy flow keeps the Genesys ids (cognigy.md: "copy the conversationId into context.genesys"). */
+/** Where a Cognigy flow keeps the Genesys ids (docs/cognigy-setup.md: the flow copies them into context.genesys). */
 export interface CognigyContext {
   genesys?: { conversationId?: string; participantId?: string; [key: string]: unknown };
   [key: string]: unknown;

@@ -30,3 +30,6 @@ export type { QueueStats } from './stats.js';
 /** What a person may do to a job from the dashboard: retry a dead letter afresh, remove a finished job. */
 export { mayRemove, mayRetry, removeFinishedJob, retryDeadLetter } from './operator.js';
 export type { OperatorRefusal } from './operator.js';
+/** Dead letters (the failed set): list by reason and age, replay safely. */
+export { deadLetterOf, listDeadLetters, matchesFilter, replayDecision, replayDeadLetter } from './dead-letters.js';
+export type { DeadLetter, DeadLetterFilter, ReplayOutcome, ReplaySkip, ReplayedJobData } from './dead-letters.js';
