@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { ParseArgsConfig } from 'node:util';
 import type { FallbackResult } from '@fallback/core';
 import type { ReplayedJobData } from '@fallback/queue';
@@ -22,6 +23,8 @@ export class UsageError extends Error {
 /** What a command runs against. */
 export interface CommandContext {
   queue: Queue<ReplayedJobData, FallbackResult>;
+  /** The queue's connection (atomic scripts of the replay). */
+  redis: Redis;
   now: () => number;
 }
 

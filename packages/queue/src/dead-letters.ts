@@ -1,6 +1,6 @@
 /**
  * Dead letters: fallbacks that failed for good (BullMQ's failed set), and replaying them. Used by fallbackctl; the
- * dashboard's retry button takes the same path through Bull Board.
+ * dashboard's retry button takes the same path (operator.ts).
  *
  * A replay is only worth it while the caller may still be on the line, and it must never move a caller twice:
  * - a job past its deadline is not replayed (it would only expire, and the dead letter with its reason would be
@@ -10,10 +10,12 @@
  *   knows an earlier run may have reached Genesys and reads the call before it posts.
  */
 import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { parseFailure, type FallbackJobData, type FallbackResult, type Target } from '@fallback/core';
+import { retryDeadLetter } from './operator.js';
 
 /** Job data as a replay leaves it: `retried` counts the replays (absent on a job never replayed). */
-export type ReplayedJobData = FallbackJobData & { retried?: number };
+export type ReplayedJobData = FallbackJobData;
 
 /** One dead letter, as an operator reads it. */
 export interface DeadLetter {
@@ -112,23 +114,20 @@ export function replayDecision(state: string, deadline: number | undefined, now:
 /** What a replay did. */
 export type ReplayOutcome = { id: string; replayed: true; retried: number } | { id: string; replayed: false; why: ReplaySkip; message: string };
 
-/** Replays one dead letter (see the top of this file), or says why not. `dryRun` decides without changing anything. */
-export async function replayDeadLetter(queue: Queue<ReplayedJobData, FallbackResult>, id: string, now: number, dryRun = false): Promise<ReplayOutcome> {
+/**
+ * Replays one dead letter (see the top of this file), or says why not: the dashboard's retry path
+ * (`retryDeadLetter`: attempts, starts and stalls reset, `retried` recorded atomically first), plus the deadline
+ * check. `dryRun` decides without changing anything.
+ */
+export async function replayDeadLetter(queue: Queue<ReplayedJobData, FallbackResult>, redis: Redis, id: string, now: number, dryRun = false): Promise<ReplayOutcome> {
   const state = await queue.getJobState(id);
   const job = state === 'unknown' ? undefined : await queue.getJob(id);
   const decision = replayDecision(job ? state : 'unknown', job?.data.deadline, now);
   if (!decision.replay) return { id, replayed: false, why: decision.why, message: decision.message };
-  const retried = (typeof job!.data.retried === 'number' ? job!.data.retried : 0) + 1;
-  if (dryRun) return { id, replayed: true, retried };
-  // The mark goes in before the job can run again: a worker that takes it must already see it.
-  await job!.updateData({ ...job!.data, retried });
-  try {
-    await job!.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-  } catch (err) {
-    // Someone else replayed or removed it in between: say what it is now.
-    const now2 = await queue.getJobState(id);
-    if (now2 !== 'failed') return { id, replayed: false, why: now2 === 'unknown' ? 'not-found' : 'not-failed', message: `it became ${now2} meanwhile` };
-    throw err;
-  }
-  return { id, replayed: true, retried };
+  if (dryRun) return { id, replayed: true, retried: (typeof job!.data.retried === 'number' ? job!.data.retried : 0) + 1 };
+  const done = await retryDeadLetter(queue, redis, id);
+  if ('retried' in done) return { id, replayed: true, retried: done.retried };
+  // Someone else replayed or removed it in between: say what it is now.
+  const current = await queue.getJobState(id);
+  return { id, replayed: false, why: current === 'unknown' ? 'not-found' : 'not-failed', message: `it became ${current} meanwhile` };
 }

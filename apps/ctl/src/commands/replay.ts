@@ -24,10 +24,10 @@ export const replay = defineCommand({
     if (bad.length) throw new UsageError(`not a fallback id: ${bad.join(', ')} (fb- and 32 hex digits)`);
     return { ids: [...new Set(positionals)], all, filter: filterOf(values), dryRun: values['dry-run'] === true };
   },
-  async run({ queue, now }, { ids, all, filter, dryRun }) {
+  async run({ queue, redis, now }, { ids, all, filter, dryRun }) {
     const chosen = all ? (await listDeadLetters(queue, filter, now())).matched.map((dl) => dl.id) : ids;
     const outcomes: ReplayOutcome[] = [];
-    for (const id of chosen) outcomes.push(await replayDeadLetter(queue, id, now(), dryRun));
+    for (const id of chosen) outcomes.push(await replayDeadLetter(queue, redis, id, now(), dryRun));
     const replayed = outcomes.filter((o) => o.replayed).length;
     const verb = dryRun ? 'would replay' : 'replayed';
     const text =
