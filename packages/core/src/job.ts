@@ -22,6 +22,8 @@ export interface FallbackJobData {
   bot?: FailureEvent['bot'];
   cognigy?: FailureEvent['cognigy'];
   attributes?: Record<string, string>;
+  /** Times a person replayed this job from the dead letters: the worker then reads the call before any POST. */
+  retried?: number;
 }
 
 /**
