@@ -20,11 +20,12 @@ function peakRate(times: number[], windowMs: number): number {
 
 describe('scale-out on one Redis', () => {
   it('two ingresses and three workers share one Genesys request budget and move each call once', async () => {
-    // 1,200 requests/min = 20/s for the OAuth client, whichever process sends them.
+    // A budget of 30 requests in any 2 s for the OAuth client, whichever process sends them (the minute of
+    // production, shortened so the test can see several windows).
     stack = await startStack({
       ingresses: 2,
       workers: 3,
-      workerEnv: { GENESYS_REQUESTS_PER_MINUTE: '1200', GENESYS_BURST: '1', WORKER_CONCURRENCY: '10', CONFIRM_DELAY_MS: '0' },
+      workerEnv: { GENESYS_REQUESTS_PER_MINUTE: '30', GENESYS_BUDGET_WINDOW_SECONDS: '2', WORKER_CONCURRENCY: '10', CONFIRM_DELAY_MS: '0' },
     });
     const ids: string[] = [];
     for (let i = 0; i < 30; i += 1) {
@@ -37,19 +38,17 @@ describe('scale-out on one Redis', () => {
     expect(finals.every((f) => f.status === 'transferred')).toBe(true);
     const stats = stack.sim.stats();
     expect(stats.duplicateTransfers).toBe(0);
+    expect(stats.earlyRequests).toBe(0);
     expect(stack.sim.transfers()).toHaveLength(30);
     const api = stack.sim.requests().filter((r) => r.endpoint !== 'oauth/token');
-    // Three processes, one budget of 20/s: the average rate stays within it, and no 2 s window holds much more
-    // than 40 (late timers on a loaded machine can push a few across a window edge; three budgets would allow
-    // 120).
+    // Three processes, one budget: no 2 s window of arrivals holds more than 30 (three budgets would allow 90),
+    // and the work needed more than one window, so the budget was spent, waited for, and spent again.
     const times = api.map((r) => r.at);
-    const averagePerSecond = (api.length - 1) / ((Math.max(...times) - Math.min(...times)) / 1000);
-    expect(averagePerSecond).toBeLessThanOrEqual(21);
     const peak = peakRate(times, 2000);
-    expect(peak).toBeLessThanOrEqual(50);
-    expect(api.length).toBeGreaterThanOrEqual(60);
+    expect(peak).toBeLessThanOrEqual(30);
+    expect(api.length).toBeGreaterThan(60);
     // Three workers each fetched a token of the same OAuth client.
     expect(new Set(api.map((r) => r.tokenId)).size).toBe(3);
-    console.log(`scale-out: ${api.length} Genesys requests, ${averagePerSecond.toFixed(1)}/s on average, peak ${peak} per 2 s (budget 20/s)`);
+    console.log(`scale-out: ${api.length} Genesys requests, peak ${peak} in any 2 s (budget 30 per 2 s)`);
   });
 });

@@ -12,6 +12,9 @@ import { buildGenesys, createFallbackWorker, type FallbackWorker } from '@fallba
 /** Environment every rig's worker gets unless a test overrides it: fast confirmation, generous pacing. */
 const RIG_WORKER_ENV = {
   CONFIRM_DELAY_MS: '20',
+  // An unanswered POST is judged after 1 s instead of 10 s (the simulator answers or drops at once).
+  GENESYS_TIMEOUT_MS: '1000',
+  POST_SETTLE_MS: '1000',
   GENESYS_REQUESTS_PER_MINUTE: '0',
   WORKER_CONCURRENCY: '20',
   BACKOFF_BASE_MS: '50',
@@ -74,9 +77,9 @@ export async function startWorkerRig(
     });
     const connection = createRedis(redisUrl, { role: 'worker', name: 'rig-worker' });
     connections.push(connection);
-    const { genesys, close } = await buildGenesys(config, connection, logger);
-    closers.push(close);
-    const worker = createFallbackWorker({ config, connection, genesys, logger });
+    const genesys = await buildGenesys(config, connection, logger);
+    closers.push(() => genesys.close());
+    const worker = createFallbackWorker({ config, connection, genesys: genesys.client, reader: genesys.reader, pressure: () => genesys.gate.pressure(), logger });
     workers.push(worker);
     return worker;
   };

@@ -16,8 +16,8 @@ runMain('worker', async () => {
     onStatus: (s) => (s.status === 'down' ? logger.error(s, 'Redis connection lost; waiting for it') : logger.info(s, 'Redis connection restored')),
   });
   const instruments = createWorkerInstruments();
-  const { genesys, close: closeGenesys } = await buildGenesys(config, connection, logger, genesysHooks(instruments.metrics));
-  const fallbackWorker = createFallbackWorker({ config, connection, genesys, logger });
+  const genesys = await buildGenesys(config, connection, logger, genesysHooks(instruments.metrics));
+  const fallbackWorker = createFallbackWorker({ config, connection, genesys: genesys.client, reader: genesys.reader, pressure: () => genesys.gate.pressure(), logger });
   const ops = await startWorkerOps({ instruments, worker: fallbackWorker.worker, connection, queuePrefix: config.queuePrefix, http: config.http });
 
   installShutdown({
@@ -28,7 +28,7 @@ runMain('worker', async () => {
       // Stop taking jobs; let active ones finish (their callers are on the line), hand back the rest at the deadline.
       { name: 'worker', run: () => fallbackWorker.close(config.shutdownTimeoutMs) },
       { name: 'ops-http', run: () => ops.close() },
-      { name: 'genesys', run: () => closeGenesys() },
+      { name: 'genesys', run: () => genesys.close() },
       { name: 'redis', run: () => connection.quit() },
     ],
   });
@@ -41,6 +41,7 @@ runMain('worker', async () => {
       concurrency: config.concurrency,
       strategy: config.genesys.strategy,
       requestsPerMinute: config.pacing.requestsPerMinute,
+      analyticsReads: genesys.reader.usesAnalytics,
       lockDurationMs: config.lockDurationMs,
       prefix: config.queuePrefix,
       opsUrl: ops.server?.url,

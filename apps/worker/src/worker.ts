@@ -4,8 +4,11 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '@fallback/config';
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
-import { backoffDelay, createFallbackProcessor, type GenesysPort } from '@fallback/processor';
+import { backoffDelay, createFallbackProcessor, type Reader, type TransferPort } from '@fallback/processor';
 import { BACKOFF_STRATEGY, ConversationClaims, FALLBACK_QUEUE, openFallbackQueue } from '@fallback/queue';
+
+/** How long a moved call is remembered, so later failure events of it finish without a Genesys request (ms). */
+const DONE_TTL_MS = 3_600_000;
 
 /** What a fallback worker needs; the caller owns `connection` and closes it after `close()`. */
 export interface WorkerDeps {
@@ -23,10 +26,16 @@ export interface WorkerDeps {
     | 'pacing'
     | 'claimTtlMs'
     | 'maxStarts'
+    | 'maxPosts'
+    | 'settleMs'
+    | 'analytics'
     | 'shutdownTimeoutMs'
   >;
   connection: Redis;
-  genesys: GenesysPort;
+  genesys: TransferPort;
+  reader: Reader;
+  /** True while callers compete for the request budget (PacerGate.pressure). */
+  pressure?: () => boolean;
   logger: Logger;
   now?: () => number;
   random?: () => number;
@@ -65,13 +74,22 @@ export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
 
   const processor = createFallbackProcessor({
     genesys: deps.genesys,
+    reader: deps.reader,
     strategy: config.genesys.strategy,
     legPolicy: config.legPolicy,
     confirm: config.confirm,
     pacing: { firstRequestMaxWaitMs: config.pacing.firstRequestMaxWaitMs, inFlightMaxWaitMs: config.pacing.inFlightMaxWaitMs },
-    claims: new ConversationClaims(deps.connection, config.queuePrefix),
+    claims: new ConversationClaims(deps.connection, config.queuePrefix, (jobId) => `${queue.toKey(jobId)}:lock`),
     claimTtlMs: config.claimTtlMs,
+    doneTtlMs: DONE_TTL_MS,
     maxStarts: config.maxStarts,
+    maxStalls: config.maxStalledCount,
+    maxPosts: config.maxPosts,
+    settleMs: config.settleMs,
+    // A POST must leave within a third of the lock of its mark: a run frozen longer may have lost its job.
+    fenceMs: Math.max(250, Math.floor(config.lockDurationMs / 3)),
+    analyticsLagMs: config.analytics.lagMs,
+    pressure: deps.pressure ?? (() => false),
     log: logger,
     rateLimitQueue: (ms) => queue.rateLimit(ms),
     now,
@@ -85,7 +103,9 @@ export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
     autorun: deps.autorun ?? true,
     lockDuration: config.lockDurationMs,
     stalledInterval: config.stalledIntervalMs,
-    maxStalledCount: config.maxStalledCount,
+    // BullMQ would fail a job that stalled too often without looking at the call; the processor enforces
+    // MAX_STALLED_COUNT itself, after reading the call when a POST of the job may have landed.
+    maxStalledCount: 1_000_000,
     // BullMQ honours queue.rateLimit() (our 429 pause) only when a limiter is configured; this one never binds.
     limiter: { max: 1_000_000, duration: 1000 },
     // After a 429 pause, look again as soon as it ends (default idles up to 30 s).
@@ -97,6 +117,12 @@ export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
         return backoffDelay(attemptsMade, config.backoff, random(), deadline - now());
       },
     },
+  });
+
+  // A run whose lock could not be renewed may already belong to another run: stop it before its next request.
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const id of jobIds) worker.cancelJob(id, 'lock-lost');
+    logger.warn({ jobIds }, 'job locks could not be renewed; their runs stop before their next Genesys request');
   });
 
   let lastErrorLog = 0;

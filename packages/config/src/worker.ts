@@ -32,7 +32,12 @@ export const workerSchema = z
     BOT_ADDRESS: optional(),
     CONFIRM_DELAY_MS: int(250, 0, 10_000),
     CONFIRM_READS: int(3, 0, 10),
-    MAX_RETRY_AFTER_SECONDS: int(180, 1, 3600),
+    CONFIRM_GRACE_MS: int(30_000, 0, 600_000),
+    POST_SETTLE_MS: int(10_000, 0, 600_000),
+    MAX_TRANSFER_POSTS: int(3, 1, 20),
+    ANALYTICS_READS: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['auto', 'off']).default('auto')),
+    ANALYTICS_BATCH_SIZE: int(100, 2, 100),
+    ANALYTICS_LAG_MS: int(2000, 0, 60_000),
     WORKER_CONCURRENCY: int(200, 1, 5000),
     LOCK_DURATION_MS: int(3000, 1000, 600_000),
     STALLED_INTERVAL_MS: int(1000, 500, 600_000),
@@ -43,8 +48,9 @@ export const workerSchema = z
     GENESYS_CLIENTS: list().pipe(
       z.array(z.string().regex(/^[^:\s]+:\S+$/, 'each entry must be clientId:clientSecret')),
     ),
-    GENESYS_REQUESTS_PER_MINUTE: int(290, 0, 1_000_000),
-    GENESYS_BURST: int(5, 1, 1000),
+    GENESYS_REQUESTS_PER_MINUTE: int(295, 0, 1_000_000),
+    GENESYS_BUDGET_WINDOW_SECONDS: int(60, 1, 3600),
+    GENESYS_MAX_IN_FLIGHT: int(1, 1, 64),
     PACING_FIRST_WAIT_MS: int(1000, 0, 600_000),
     PACING_MAX_WAIT_MS: int(30_000, 0, 600_000),
     CLAIM_TTL_MS: int(30_000, 1000, 600_000),
@@ -73,8 +79,8 @@ export const workerSchema = z
     } catch (err) {
       ctx.addIssue({ code: 'custom', path: ['GENESYS_REGION'], message: (err as Error).message });
     }
-    if (e.GENESYS_REQUESTS_PER_MINUTE > 0 && e.GENESYS_REQUESTS_PER_MINUTE + e.GENESYS_BURST > 300 && e.GENESYS_REQUESTS_PER_MINUTE <= 300)
-      ctx.addIssue({ code: 'custom', path: ['GENESYS_BURST'], message: 'GENESYS_REQUESTS_PER_MINUTE + GENESYS_BURST must stay within Genesys\' 300/min per client, or a burst earns 429s' });
+    if (e.POST_SETTLE_MS > 0 && e.POST_SETTLE_MS < e.GENESYS_TIMEOUT_MS)
+      ctx.addIssue({ code: 'custom', path: ['POST_SETTLE_MS'], message: `must be ≥ GENESYS_TIMEOUT_MS (${e.GENESYS_TIMEOUT_MS}): an unanswered transfer may land until well after our timeout` });
     if (e.BACKOFF_CAP_MS < e.BACKOFF_BASE_MS)
       ctx.addIssue({ code: 'custom', path: ['BACKOFF_CAP_MS'], message: 'must be ≥ BACKOFF_BASE_MS' });
   });
@@ -89,15 +95,21 @@ export interface WorkerConfig extends CommonConfig {
     timeoutMs: number;
     readEndpoint: ReadEndpoint;
     strategy: TransferStrategy;
-    maxRetryAfterMs: number;
   };
   /** Every OAuth client the worker may use (GENESYS_CLIENT_ID first, then GENESYS_CLIENTS); each has its own budget. */
   clients: { clientId: string; clientSecret: string }[];
-  pacing: { requestsPerMinute: number; burst: number; firstRequestMaxWaitMs: number; inFlightMaxWaitMs: number };
+  /** Requests per OAuth client in any window (0 = unpaced), the window, requests of a client under way at once, waits for a slot. */
+  pacing: { requestsPerMinute: number; windowMs: number; maxInFlight: number; firstRequestMaxWaitMs: number; inFlightMaxWaitMs: number };
   claimTtlMs: number;
   maxStarts: number;
+  /** POSTs one job may send (each after evidence that the last one did not move the call). */
+  maxPosts: number;
+  /** After an unanswered POST, how long from when it left until it can no longer land (ms). */
+  settleMs: number;
+  /** The analytics batch read: 'auto' probes the permission at start; its batch size and assumed lag. */
+  analytics: { mode: 'auto' | 'off'; batchSize: number; lagMs: number };
   legPolicy: { purposes: string[]; botAddress?: string };
-  confirm: { delayMs: number; reads: number };
+  confirm: { delayMs: number; reads: number; graceMs: number };
   concurrency: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
@@ -121,7 +133,6 @@ export function loadWorkerConfig(env: Env): Readonly<WorkerConfig> {
       timeoutMs: e.GENESYS_TIMEOUT_MS,
       readEndpoint: e.GENESYS_READ_ENDPOINT,
       strategy: e.TRANSFER_STRATEGY,
-      maxRetryAfterMs: e.MAX_RETRY_AFTER_SECONDS * 1000,
     },
     clients: [
       { clientId: e.GENESYS_CLIENT_ID!, clientSecret: e.GENESYS_CLIENT_SECRET! },
@@ -132,14 +143,18 @@ export function loadWorkerConfig(env: Env): Readonly<WorkerConfig> {
     ],
     pacing: {
       requestsPerMinute: e.GENESYS_REQUESTS_PER_MINUTE,
-      burst: e.GENESYS_BURST,
+      windowMs: e.GENESYS_BUDGET_WINDOW_SECONDS * 1000,
+      maxInFlight: e.GENESYS_MAX_IN_FLIGHT,
       firstRequestMaxWaitMs: e.PACING_FIRST_WAIT_MS,
       inFlightMaxWaitMs: e.PACING_MAX_WAIT_MS,
     },
     claimTtlMs: e.CLAIM_TTL_MS,
     maxStarts: e.MAX_STARTS,
+    maxPosts: e.MAX_TRANSFER_POSTS,
+    settleMs: e.POST_SETTLE_MS,
+    analytics: { mode: e.ANALYTICS_READS, batchSize: e.ANALYTICS_BATCH_SIZE, lagMs: e.ANALYTICS_LAG_MS },
     legPolicy: { purposes: e.BOT_PURPOSES, ...(e.BOT_ADDRESS ? { botAddress: e.BOT_ADDRESS } : {}) },
-    confirm: { delayMs: e.CONFIRM_DELAY_MS, reads: e.CONFIRM_READS },
+    confirm: { delayMs: e.CONFIRM_DELAY_MS, reads: e.CONFIRM_READS, graceMs: e.CONFIRM_GRACE_MS },
     concurrency: e.WORKER_CONCURRENCY,
     lockDurationMs: e.LOCK_DURATION_MS,
     stalledIntervalMs: e.STALLED_INTERVAL_MS,

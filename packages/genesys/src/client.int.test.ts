@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SEED, toCallShape, toGenericShape } from '@fallback/genesys-sim';
 import { waitFor } from '@fallback/testing';
-import { DEFAULT_BOT_PURPOSES, callOverReason, parseConversation, pickLegToReplace, transferEvidence, transferStatus } from './conversation.js';
+import { DEFAULT_BOT_PURPOSES, callOverReason, chooseLeg, parseConversation, transferState } from './conversation.js';
 import { FALLBACK_QUEUE, failure, startContract, type Contract } from './internal/contract.js';
 import type { TransferStrategy } from './transfer.js';
 
@@ -12,6 +12,11 @@ afterEach(async () => {
 });
 
 const policy = { purposes: [...DEFAULT_BOT_PURPOSES] };
+const legOf = (v: Parameters<typeof chooseLeg>[0], p: Parameters<typeof chooseLeg>[1] = policy) => {
+  const c = chooseLeg(v, p, { failedAt: Date.now() });
+  return c.kind === 'leg' ? c.leg.id : c.kind;
+};
+const stateOf = (v: Parameters<typeof transferState>[0], target: Parameters<typeof transferState>[1], legId: string) => transferState(v, target, { legId, since: 0 }).status;
 const reads = (c: Contract) => c.sim.requests().filter((r) => r.endpoint.endsWith('read'));
 const live = (c: Contract) => {
   const conv = c.sim.createConversation();
@@ -27,7 +32,7 @@ describe('reading conversations', () => {
       ['customer', 'connected'],
       ['external', 'connected'],
     ]);
-    expect(pickLegToReplace(view, { ...policy, botAddress: SEED.botAddress })?.id).toBe(bot);
+    expect(legOf(view, { ...policy, botAddress: SEED.botAddress })).toBe(bot);
     expect(callOverReason(view)).toBeUndefined();
     const conv = ctx.sim.getConversation(cid)!;
     expect(view).toEqual(parseConversation(readEndpoint === 'calls' ? toCallShape(conv) : toGenericShape(conv)));
@@ -67,8 +72,7 @@ describe('transfers by strategy and target', () => {
     await ctx.client.transfer(cid, bot, target, strategy);
     expect(ctx.sim.transfers(cid)).toMatchObject([{ participantId: bot, endpoint, state: 'Complete', replyDropped: false }]);
     const view = await ctx.client.getConversation(cid);
-    expect(transferEvidence(view, target, { legId: bot })).toBeDefined();
-    expect(transferStatus(view, target, { legId: bot }).status).toBe('confirmed');
+    expect(stateOf(view, target, bot)).toBe('done');
     expect(view.participants.at(-1)?.purpose).toBe(newPurpose);
   });
 
@@ -79,11 +83,10 @@ describe('transfers by strategy and target', () => {
     const first = await ctx.client.getConversation(cid);
     expect(first.recentTransfers.map((t) => t.state)).toEqual(['Pending']);
     expect(first.participants.find((p) => p.id === bot)?.state).toBe('connected');
-    expect(transferStatus(first, FALLBACK_QUEUE, { legId: bot }).status).toBe('in-progress');
-    expect(transferEvidence(first, FALLBACK_QUEUE, { legId: bot })).toBeDefined(); // Pending counts: never post twice
+    expect(stateOf(first, FALLBACK_QUEUE, bot)).toBe('in-progress'); // Pending: not done, but never post twice
     const done = await waitFor(async () => {
       const v = await ctx!.client.getConversation(cid);
-      return transferStatus(v, FALLBACK_QUEUE, { legId: bot }).status === 'confirmed' ? v : undefined;
+      return stateOf(v, FALLBACK_QUEUE, bot) === 'done' ? v : undefined;
     });
     expect(done.recentTransfers.map((t) => t.state)).toEqual(['Complete']);
     expect(done.participants.find((p) => p.id === bot)).toMatchObject({ state: 'disconnected', disconnectType: 'transfer' });
@@ -95,8 +98,8 @@ describe('transfers by strategy and target', () => {
     const { cid, bot } = live(ctx);
     await ctx.client.transfer(cid, bot, FALLBACK_QUEUE, 'replace'); // 202
     const view = await ctx.client.getConversation(cid);
-    expect(transferStatus(view, FALLBACK_QUEUE, { legId: bot })).toMatchObject({ status: 'failed', state: 'Failed' });
-    expect(pickLegToReplace(view, policy)?.id).toBe(bot);
+    expect(transferState(view, FALLBACK_QUEUE, { legId: bot, since: 0 })).toMatchObject({ status: 'failed', state: 'Failed' });
+    expect(legOf(view)).toBe(bot);
     await ctx.client.transfer(cid, bot, FALLBACK_QUEUE, 'replace'); // posting again after a failure is no duplicate
     expect(ctx.sim.stats()).toMatchObject({ transfers: 2, duplicateTransfers: 0, transfersByState: { Failed: 1, Complete: 1 } });
   });
@@ -185,7 +188,7 @@ describe('transient failures: transient on a read, ambiguous on a transfer', () 
     const err = await failure(ctx.client.transfer(cid, bot, FALLBACK_QUEUE, 'replace'));
     expect(err).toMatchObject({ kind: 'ambiguous', status: 0, code: 'ECONNRESET' });
     expect(ctx.sim.transfers(cid)).toMatchObject([{ participantId: bot, replyDropped: true, state: 'Complete' }]);
-    expect(transferEvidence(await ctx.client.getConversation(cid), FALLBACK_QUEUE, { legId: bot })).toBeDefined();
+    expect(stateOf(await ctx.client.getConversation(cid), FALLBACK_QUEUE, bot)).toBe('done');
   });
 
   it('accept-then-hang is ambiguous by timeout, and applied', async () => {

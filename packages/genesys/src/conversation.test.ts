@@ -2,63 +2,81 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_BOT_PURPOSES,
   callOverReason,
+  chooseLeg,
   normalizeAddress,
+  parseAnalyticsConversations,
   parseConversation,
-  pickLegToReplace,
-  transferEvidence,
-  transferStatus,
+  transferState,
+  type ConversationView,
+  type LegPolicy,
 } from './conversation.js';
 import {
   BOT_ADDRESS,
   OTHER_QUEUE_ID,
   QUEUE_ID,
   T,
+  T0,
   USER_ID,
+  acdLeg,
+  agentLeg,
   botLeg,
   bothShapes,
   customer,
   flowLeg,
   liveBotCall,
+  staleLegCall,
+  toAnalyticsShape,
   toGenericShape,
+  transfer,
+  withAgentCall,
   type LogicalCall,
-} from './internal/fixtures.js';
+} from '@fallback/testing/genesys-fixtures';
 
-const policy = { purposes: [...DEFAULT_BOT_PURPOSES] };
+const policy: LegPolicy = { purposes: [...DEFAULT_BOT_PURPOSES] };
 const queue = { kind: 'queue' as const, queueId: QUEUE_ID };
 const view = (json: unknown) => parseConversation(json);
-/** Runs a check on both read shapes of one logical call. */
-const eachShape = (c: LogicalCall, check: (v: ReturnType<typeof parseConversation>) => void) => {
-  for (const [shape, json] of bothShapes(c)) {
+const at = (s: number) => T0 + s * 1000;
+
+/** Every shape of one logical call: both live reads and the analytics read (seen without lag). */
+function allShapes(c: LogicalCall): Array<[string, ConversationView]> {
+  return [
+    ...bothShapes(c).map(([name, json]): [string, ConversationView] => [name, view(json)]),
+    ['analytics', parseAnalyticsConversations(toAnalyticsShape([c]))[0]!],
+  ];
+}
+/** Runs a check on every shape of one logical call. */
+const eachShape = (c: LogicalCall, check: (v: ConversationView) => void, shapes = allShapes(c)) => {
+  for (const [shape, v] of shapes) {
     try {
-      check(view(json));
+      check(v);
     } catch (err) {
       (err as Error).message = `[${shape}] ${(err as Error).message}`;
       throw err;
     }
   }
 };
+const liveShapes = (c: LogicalCall) => allShapes(c).slice(0, 2);
 
 describe('parseConversation', () => {
-  it('normalizes both shapes of the same call to the same view', () => {
+  it('normalizes both live shapes of the same call to the same view', () => {
     const [[, calls], [, generic]] = bothShapes(liveBotCall());
     const a = view(calls);
     const b = view(generic);
     expect(a.participants).toEqual(b.participants);
+    expect(a.source).toBe('live');
     expect(a.participants.map((p) => [p.id, p.purpose, p.state, p.disconnectType])).toEqual([
       ['cust', 'customer', 'connected', undefined],
       ['flow', 'ivr', 'disconnected', 'transfer'],
       ['bot', 'external', 'connected', undefined],
     ]);
-    expect(a.participants[1]).toMatchObject({ connectedTime: T(1), endTime: T(5) });
+    expect(a.participants[1]).toMatchObject({ connectedTime: T(1), endTime: T(5), index: 1 });
   });
   it('reads queue and user from refs (calls shape) and from ids (generic shape)', () => {
-    const c = liveBotCall({
-      legs: [customer(), { id: 'acd', purpose: 'acd', state: 'connected', start: 9, connected: 9, queueId: QUEUE_ID, name: 'Fallback IVR' }, { id: 'ag', purpose: 'agent', state: 'alerting', start: 9, userId: USER_ID }],
-    });
+    const c = liveBotCall({ legs: [customer(), acdLeg({ state: 'connected' }), agentLeg({ state: 'alerting', connected: undefined })] });
     eachShape(c, (v) => {
-      expect(v.participants[1]).toMatchObject({ queueId: QUEUE_ID, name: 'Fallback IVR' });
+      expect(v.participants[1]).toMatchObject({ queueId: QUEUE_ID });
       expect(v.participants[2]).toMatchObject({ userId: USER_ID, state: 'alerting' });
-    });
+    }, liveShapes(c));
   });
   it('takes the live call of a generic participant that has an ended one too', () => {
     const v = view({
@@ -77,10 +95,11 @@ describe('parseConversation', () => {
     expect(v.participants[0]).toMatchObject({ state: 'connected', connectedTime: T(4) });
     expect(v.participants[0]!.endTime).toBeUndefined();
   });
-  it('keeps the conversation endTime and state of the generic shape (null while live)', () => {
+  it('keeps the conversation endTime (null while live) and ignores Conversation.state, which reads never fill', () => {
     expect(view(toGenericShape(liveBotCall())).endTime).toBeUndefined();
     expect(view({ id: 'c', endTime: null, participants: [] }).endTime).toBeUndefined();
-    expect(view(toGenericShape(liveBotCall({ end: 60 })))).toMatchObject({ endTime: T(60), state: 'disconnected' });
+    expect(view(toGenericShape(liveBotCall({ end: 60 })))).toMatchObject({ endTime: T(60) });
+    expect(view({ id: 'c', state: 'disconnected', participants: [] })).not.toHaveProperty('state');
   });
   it('lower-cases purposes and states, and defaults missing ones to unknown', () => {
     const v = view({ id: 'c', participants: [{ id: 'a', purpose: 'Customer', state: 'CONNECTED' }, { id: 'b' }] });
@@ -94,17 +113,17 @@ describe('parseConversation', () => {
     expect(v.participants.map((p) => p.id)).toEqual(['p']);
     expect(v.recentTransfers).toEqual([{ state: 'Pending' }]);
   });
-  it('reads recent transfer destinations by id or ref', () => {
+  it('reads recent transfer destinations as TransferDestination {userId, address}, and nothing else', () => {
     const v = view({
       id: 'c',
       recentTransfers: [
-        { id: 't1', state: 'Complete', dateIssued: T(9), transferType: 'Unattended', destination: { queueId: QUEUE_ID } },
-        { id: 't2', state: 'Pending', destination: { queue: { id: QUEUE_ID } } },
-        { id: 't3', state: 'Active', destination: { userId: USER_ID, userDisplayName: 'Ann' } },
-        { id: 't4', state: 'Failed', destination: {} },
+        transfer('t1', 'Complete', 9),
+        transfer('t2', 'Active', 9, { userId: USER_ID }),
+        transfer('t3', 'Failed', 9, { address: '+18005550100' }),
+        { id: 't4', state: 'Pending', destination: { queueId: QUEUE_ID } },
       ],
     });
-    expect(v.recentTransfers.map((t) => t.destination)).toEqual([{ queueId: QUEUE_ID }, { queueId: QUEUE_ID }, { userId: USER_ID }, undefined]);
+    expect(v.recentTransfers.map((t) => t.destination)).toEqual([undefined, { userId: USER_ID }, { address: '+18005550100' }, undefined]);
   });
   it('refuses what is not a conversation', () => {
     expect(() => view({ participants: [] })).toThrow(/no id/);
@@ -115,27 +134,62 @@ describe('parseConversation', () => {
   });
 });
 
+describe('parseAnalyticsConversations', () => {
+  it('reads each conversation of the batch into the same view as a live read, without recentTransfers', () => {
+    const c = liveBotCall({ recentTransfers: [transfer('t', 'Pending', 9)] });
+    const [a] = parseAnalyticsConversations(toAnalyticsShape([c]));
+    const live = view(toGenericShape(c));
+    expect(a!.source).toBe('analytics');
+    expect(a!.recentTransfers).toEqual([]);
+    expect(a!.participants.map((p) => [p.id, p.purpose, p.state, p.disconnectType, p.connectedTime, p.endTime])).toEqual(
+      live.participants.map((p) => [p.id, p.purpose, p.state, p.disconnectType, p.connectedTime, p.endTime]),
+    );
+  });
+  it('shows a leg live while its last segment is open, and the queue of an acd leg', () => {
+    const c = liveBotCall({ legs: [customer(), botLeg({ state: 'disconnected', disconnectType: 'transfer', end: 20 }), acdLeg()] });
+    const [a] = parseAnalyticsConversations(toAnalyticsShape([c], 30, 0));
+    expect(a!.participants.map((p) => [p.id, p.state, p.disconnectType, p.queueId])).toEqual([
+      ['cust', 'connected', undefined, undefined],
+      ['bot', 'disconnected', 'transfer', undefined],
+      ['acd', 'connected', undefined, QUEUE_ID],
+    ]);
+  });
+  it('trails the live state: a change newer than the lag is not there yet', () => {
+    const c = liveBotCall({ legs: [customer(), botLeg({ state: 'disconnected', disconnectType: 'transfer', end: 20 }), acdLeg()] });
+    const [a] = parseAnalyticsConversations(toAnalyticsShape([c], 21, 2));
+    expect(a!.participants.map((p) => [p.id, p.state])).toEqual([
+      ['cust', 'connected'],
+      ['bot', 'connected'],
+    ]);
+  });
+  it('keeps conversationEnd as endTime, leaves out calls it does not show, and refuses what is not a list', () => {
+    const ended = { ...liveBotCall({ id: 'ended', end: 30 }) };
+    const young = liveBotCall({ id: 'young', legs: [customer({ start: 50, connected: 50 }), botLeg({ start: 50, connected: 50 })] });
+    const views = parseAnalyticsConversations(toAnalyticsShape([ended, young], 40, 0));
+    expect(views.map((v) => [v.id, v.endTime])).toEqual([['ended', T(30)]]);
+    expect(parseAnalyticsConversations({})).toEqual([]);
+    expect(() => parseAnalyticsConversations({ conversations: {} })).toThrow(/analytics/);
+    expect(() => parseAnalyticsConversations('x')).toThrow(/analytics/);
+  });
+});
+
 describe('callOverReason', () => {
   it('is undefined while the customer is on the line', () => {
     eachShape(liveBotCall(), (v) => expect(callOverReason(v)).toBeUndefined());
   });
-  it('sees a conversation endTime or ended state (generic shape)', () => {
+  it('sees a conversation endTime (generic read) or conversationEnd (analytics)', () => {
     expect(callOverReason(view(toGenericShape(liveBotCall({ end: 60 }))))).toBe('conversation ended');
-    expect(callOverReason(view({ id: 'c', state: 'terminated', participants: [] }))).toBe('conversation terminated');
+    expect(callOverReason(parseAnalyticsConversations(toAnalyticsShape([liveBotCall({ end: 60 })]))[0]!)).toBe('conversation ended');
   });
-  it.each(['disconnected', 'terminated'])('sees a %s customer in both shapes', (state) => {
+  it.each(['disconnected', 'terminated'])('sees a %s customer in every shape', (state) => {
     eachShape(liveBotCall({ legs: [customer({ state, end: 40, disconnectType: 'endpoint' }), flowLeg(), botLeg()] }), (v) =>
       expect(callOverReason(v)).toBe('customer disconnected'),
     );
   });
-  it('sees a customer leg with an endTime but no state', () => {
-    expect(callOverReason(view({ id: 'c', participants: [{ id: 'cust', purpose: 'customer', endTime: T(30) }, { id: 'bot', purpose: 'external', state: 'connected' }] }))).toBe(
-      'customer disconnected',
-    );
-  });
   it('keeps the call while any customer leg is live', () => {
-    const c = liveBotCall({ legs: [customer({ id: 'c1', state: 'disconnected', end: 3 }), customer({ id: 'c2' }), botLeg()] });
-    eachShape(c, (v) => expect(callOverReason(v)).toBeUndefined());
+    eachShape(liveBotCall({ legs: [customer({ id: 'c1', state: 'disconnected', end: 3 }), customer({ id: 'c2' }), botLeg()] }), (v) =>
+      expect(callOverReason(v)).toBeUndefined(),
+    );
   });
   it('without a customer leg, the call is over when every leg ended', () => {
     expect(callOverReason(view({ id: 'c', participants: [{ id: 'a', purpose: 'external', state: 'disconnected' }] }))).toBe('all participants disconnected');
@@ -144,191 +198,150 @@ describe('callOverReason', () => {
   });
 });
 
-describe('pickLegToReplace', () => {
-  it('takes the connected bot leg, never the customer or the ended flow leg', () => {
-    eachShape(liveBotCall(), (v) => expect(pickLegToReplace(v, policy)?.id).toBe('bot'));
+describe('chooseLeg: which leg is the bot (S11, S13)', () => {
+  const choose = (v: ConversationView, hints: Parameters<typeof chooseLeg>[2] = {}, p: LegPolicy = policy) => {
+    const c = chooseLeg(v, p, { failedAt: at(60), ...hints });
+    return c.kind === 'leg' ? c.leg.id : c.kind;
+  };
+  it.each<[string, LogicalCall, Parameters<typeof chooseLeg>[2], string]>([
+    ['the live bot leg, never the customer or the flow that handed the call over', liveBotCall(), {}, 'bot'],
+    ['the live bot leg after an Architect flow transferred the call to it', liveBotCall(), { hintId: 'bot' }, 'bot'],
+    ["the event's participantId when it is live", liveBotCall({ legs: [customer(), botLeg({ id: 'a' }), botLeg({ id: 'b', start: 6, connected: 6 })] }), { hintId: 'a' }, 'a'],
+    ["a stale participantId: the bot leg re-created after it ended", staleLegCall(), { hintId: 'bot-old' }, 'bot-new'],
+    ['a stale leg without a hint: the live bot leg', staleLegCall(), {}, 'bot-new'],
+    ['a participantId Genesys does not know: as if none was given', liveBotCall(), { hintId: 'nobody' }, 'bot'],
+    ['the saved leg wins over the hint', liveBotCall({ legs: [customer(), botLeg({ id: 'a' }), botLeg({ id: 'b', start: 6, connected: 6 })] }), { savedId: 'a', hintId: 'b' }, 'a'],
+    ['a call moved to a queue and now with an agent: already transferred (late event)', withAgentCall(), {}, 'transferred'],
+    ['the same with the old bot leg as participantId', withAgentCall(), { hintId: 'bot' }, 'transferred'],
+    ['a saved leg that ended by transfer: already transferred', liveBotCall({ legs: [customer(), botLeg({ state: 'disconnected', disconnectType: 'transfer.queue', end: 9 })] }), { savedId: 'bot' }, 'transferred'],
+    ['no live bot leg: none', liveBotCall({ legs: [customer(), flowLeg(), botLeg({ state: 'disconnected', disconnectType: 'error', end: 20 })] }), {}, 'none'],
+    ['a leg that ended with a stale "connected" state: none', liveBotCall({ legs: [customer(), botLeg({ end: 9 })] }), {}, 'none'],
+    ['the latest connected of two live bot legs, whatever the list order', liveBotCall({ legs: [customer(), botLeg({ id: 'late', start: 30, connected: 30 }), botLeg({ id: 'early', start: 10, connected: 10 })] }), {}, 'late'],
+    ['ties broken by position (Genesys appends)', liveBotCall({ legs: [customer(), botLeg({ id: 'a' }), botLeg({ id: 'b' })] }), {}, 'b'],
+    ['a leg that joined after the failure is not the bot that failed', liveBotCall({ legs: [customer(), botLeg({ state: 'disconnected', disconnectType: 'error', end: 50 }), botLeg({ id: 'later', start: 80, connected: 80 })] }), {}, 'later'],
+  ])('%s', (_name, call, hints, expected) => {
+    eachShape(call, (v) => expect(choose(v, hints)).toBe(expected));
   });
-  it('returns nothing when only the customer is connected', () => {
-    eachShape(liveBotCall({ legs: [customer(), flowLeg(), botLeg({ state: 'disconnected', disconnectType: 'error', end: 20 })] }), (v) =>
-      expect(pickLegToReplace(v, policy)).toBeUndefined(),
-    );
-  });
-  it.each(['disconnected', 'terminated', 'alerting', 'dialing'])('skips a %s leg', (state) => {
-    eachShape(liveBotCall({ legs: [customer(), botLeg({ id: 'old' }), botLeg({ id: 'new', state, connected: 8, start: 8 })] }), (v) =>
-      expect(pickLegToReplace(v, policy)?.id).toBe('old'),
-    );
-  });
-  it('skips a leg that says connected but carries an endTime', () => {
-    const v = view({ id: 'c', participants: [{ id: 'b', purpose: 'external', state: 'connected', endTime: T(9) }] });
-    expect(pickLegToReplace(v, policy)).toBeUndefined();
-  });
-  it('never picks acd or customer, even when configured', () => {
-    const c = liveBotCall({ legs: [customer(), { id: 'acd', purpose: 'acd', state: 'connected', start: 6, connected: 6, queueId: QUEUE_ID }] });
-    eachShape(c, (v) => expect(pickLegToReplace(v, { purposes: ['customer', 'acd', 'Customer'] })).toBeUndefined());
-  });
-  it('prefers the latest connected leg by connectedTime, whatever the order of the list', () => {
-    const c = liveBotCall({ legs: [customer(), botLeg({ id: 'late', connected: 30, start: 30 }), botLeg({ id: 'early', connected: 10, start: 10 })] });
-    eachShape(c, (v) => expect(pickLegToReplace(v, policy)?.id).toBe('late'));
-  });
-  it('breaks connectedTime ties by position (the later entry)', () => {
-    const c = liveBotCall({ legs: [customer(), botLeg({ id: 'a' }), botLeg({ id: 'b' })] });
-    eachShape(c, (v) => expect(pickLegToReplace(v, policy)?.id).toBe('b'));
-  });
-  it('prefers a leg matching the bot address (scheme and case aside) over a later one', () => {
-    const c = liveBotCall({ legs: [customer(), botLeg(), { id: 'agent', purpose: 'agent', state: 'connected', start: 9, connected: 9, userId: USER_ID }] });
-    eachShape(c, (v) => {
-      expect(pickLegToReplace(v, policy)?.id).toBe('agent');
-      expect(pickLegToReplace(v, { ...policy, botAddress: BOT_ADDRESS })?.id).toBe('bot');
-      expect(pickLegToReplace(v, { ...policy, botAddress: 'SIP:Cognigy-Bot@vg.example.com' })?.id).toBe('bot');
-      expect(pickLegToReplace(v, { ...policy, botAddress: 'cognigy-bot@vg.example.com' })?.id).toBe('bot');
+
+  it('never a person unless proven the bot: an agent/user leg needs BOT_ADDRESS or its own id from the event', () => {
+    const call = liveBotCall({ legs: [customer(), agentLeg({ start: 10, connected: 10 })] });
+    const humans: LegPolicy = { purposes: ['external', 'ivr', 'agent', 'user'] };
+    eachShape(call, (v) => {
+      expect(choose(v, {}, humans)).toBe('none');
+      expect(choose(v, {}, { ...humans, botAddress: 'sip:agent@example.com' })).toBe('agent');
+      expect(choose(v, { hintId: 'agent' }, humans)).toBe('agent');
+      // Not configured at all: even the event's word does not make a person replaceable.
+      expect(choose(v, { hintId: 'agent' })).toBe('none');
     });
   });
-  it('falls back to the latest allowed leg when no leg matches the bot address', () => {
-    eachShape(liveBotCall(), (v) => expect(pickLegToReplace(v, { ...policy, botAddress: 'sip:other@x' })?.id).toBe('bot'));
+  it('with agent purposes configured, a call whose bot was transferred to an agent is still already transferred', () => {
+    eachShape(withAgentCall(), (v) => expect(choose(v, {}, { purposes: ['external', 'ivr', 'agent', 'user'] })).toBe('transferred'));
   });
-  it('does not prefer an ended leg that matches the bot address', () => {
-    const c = liveBotCall({ legs: [customer(), botLeg({ id: 'dead', state: 'disconnected', end: 7 }), botLeg({ id: 'live', address: 'sip:other@x', start: 8, connected: 8 })] });
-    eachShape(c, (v) => expect(pickLegToReplace(v, { ...policy, botAddress: BOT_ADDRESS })?.id).toBe('live'));
+  it('never acd or customer, even when configured', () => {
+    const c = liveBotCall({ legs: [customer(), acdLeg({ start: 6, connected: 6 })] });
+    eachShape(c, (v) => expect(choose(v, {}, { purposes: ['customer', 'acd', 'Customer'] })).toBe('none'));
   });
-  it('with a repeated user, takes the live appearance', () => {
-    const user = (id: string, state: string, connected: number, end?: number) => ({ id, purpose: 'user', state, start: connected, connected, end, userId: USER_ID });
-    const c = liveBotCall({ legs: [customer(), user('u1', 'disconnected', 5, 8), user('u2', 'connected', 10), user('u3', 'disconnected', 12, 13)] });
-    eachShape(c, (v) => expect(pickLegToReplace(v, policy)?.id).toBe('u2'));
-    const both = liveBotCall({ legs: [customer(), user('u1', 'connected', 5), user('u2', 'connected', 10)] });
-    eachShape(both, (v) => expect(pickLegToReplace(v, policy)?.id).toBe('u2'));
-  });
-  it('respects the configured purposes (ivr bot inside a flow)', () => {
-    eachShape(liveBotCall(), (v) => expect(pickLegToReplace(v, { purposes: ['ivr'] })).toBeUndefined());
-    const ivrBot = liveBotCall({ legs: [customer(), botLeg({ purpose: 'ivr' })] });
-    eachShape(ivrBot, (v) => expect(pickLegToReplace(v, { purposes: ['IVR'] })?.id).toBe('bot'));
-  });
-  it('accepts purposes Genesys may add later when configured', () => {
-    const c = liveBotCall({ legs: [customer(), botLeg({ purpose: 'voicemail' })] });
+  it('prefers the leg at BOT_ADDRESS (scheme and case aside) over a later one', () => {
+    const c = liveBotCall({ legs: [customer(), botLeg(), botLeg({ id: 'other', address: 'sip:other@x', start: 9, connected: 9 })] });
     eachShape(c, (v) => {
-      expect(pickLegToReplace(v, policy)).toBeUndefined();
-      expect(pickLegToReplace(v, { purposes: ['voicemail'] })?.id).toBe('bot');
+      expect(choose(v)).toBe('other');
+      expect(choose(v, {}, { ...policy, botAddress: 'SIP:Cognigy-Bot@vg.example.com' })).toBe('bot');
+      expect(choose(v, {}, { ...policy, botAddress: 'cognigy-bot@vg.example.com' })).toBe('bot');
+      expect(choose(v, {}, { ...policy, botAddress: 'sip:nobody@x' })).toBe('other');
     });
+  });
+  it('a leg that joined after a bot leg was transferred away is never chosen to replace a re-created bot', () => {
+    // The bot dropped, came back, and was moved to a number whose Architect flow (ivr) now has the caller.
+    const c = liveBotCall({
+      legs: [
+        customer(),
+        botLeg({ id: 'b1', state: 'disconnected', disconnectType: 'error', end: 8 }),
+        botLeg({ id: 'b2', start: 9, connected: 9, state: 'disconnected', disconnectType: 'transfer', end: 20 }),
+        { id: 'menu', purpose: 'ivr', state: 'connected', start: 20, connected: 20, address: 'tel:+18005550100' },
+      ],
+    });
+    eachShape(c, (v) => expect(choose(v, { hintId: 'b1', failedAt: at(7) })).toBe('transferred'));
+  });
+  it('a ringing bot leg is not connected (live reads; analytics cannot tell ringing from talking)', () => {
+    const c = liveBotCall({ legs: [customer(), botLeg({ state: 'alerting', connected: undefined })] });
+    eachShape(c, (v) => expect(choose(v)).toBe('none'), liveShapes(c));
+  });
+  it('respects the configured purposes (a bot inside an Architect flow is ivr)', () => {
+    // Only ivr legs are the bot: the flow leg, which transferred the call away, is the latest of them.
+    eachShape(liveBotCall(), (v) => expect(choose(v, {}, { purposes: ['ivr'] })).toBe('transferred'));
+    eachShape(liveBotCall({ legs: [customer(), botLeg({ purpose: 'ivr' })] }), (v) => expect(choose(v, {}, { purposes: ['IVR'] })).toBe('bot'));
   });
 });
 
-describe('transferEvidence', () => {
-  it('finds nothing on a fresh call, by leg or by time', () => {
-    eachShape(liveBotCall(), (v) => {
-      expect(transferEvidence(v, queue, { legId: 'bot' })).toBeUndefined();
-      expect(transferEvidence(v, queue, { since: Date.parse(T(4)) })).toBeUndefined();
-    });
+describe('transferState: was the call moved off the bot leg (S4, S12, S13)', () => {
+  const state = (c: LogicalCall, target: Parameters<typeof transferState>[1] = queue, since = at(10), legId = 'bot') =>
+    allShapes(c).map(([, v]) => transferState(v, target, { legId, since }));
+  const liveState = (c: LogicalCall, target: Parameters<typeof transferState>[1] = queue, since = at(10)) =>
+    liveShapes(c).map(([, v]) => transferState(v, target, { legId: 'bot', since }));
+
+  it('finds nothing on a fresh call, and not the flow → bot transfer that happened before', () => {
+    for (const s of state(liveBotCall())) expect(s).toEqual({ status: 'none' });
   });
-  it.each(['transfer', 'transfer.queue', 'transfer.forward', 'Transfer.Consult'])('sees the replaced leg disconnected by %s', (disconnectType) => {
-    eachShape(liveBotCall({ legs: [customer(), flowLeg(), botLeg({ state: 'disconnected', disconnectType, end: 20 })] }), (v) =>
-      expect(transferEvidence(v, queue, { legId: 'bot' })).toMatch(/leg bot disconnected by/),
-    );
+  it.each(['transfer', 'transfer.queue', 'transfer.forward', 'Transfer.Consult'])('done when the bot leg ended by %s', (disconnectType) => {
+    for (const s of state(liveBotCall({ legs: [customer(), flowLeg(), botLeg({ state: 'disconnected', disconnectType, end: 20 })] })))
+      expect(s).toEqual({ status: 'done', evidence: `leg bot ended by ${disconnectType}` });
   });
-  it('does not count the bot leg ending any other way', () => {
+  it('not done when the bot leg ended any other way', () => {
     for (const disconnectType of ['error', 'endpoint', 'peer', 'transport.failure', 'system'])
-      eachShape(liveBotCall({ legs: [customer(), flowLeg(), botLeg({ state: 'disconnected', disconnectType, end: 20 })] }), (v) =>
-        expect(transferEvidence(v, queue, { legId: 'bot' })).toBeUndefined(),
-      );
+      for (const s of state(liveBotCall({ legs: [customer(), botLeg({ state: 'disconnected', disconnectType, end: 20 })] }))) expect(s.status).toBe('none');
   });
-  it('does not mistake the earlier flow → bot transfer for ours', () => {
-    eachShape(liveBotCall(), (v) => {
-      expect(transferEvidence(v, queue, { legId: 'bot' })).toBeUndefined();
-      expect(transferEvidence(v, queue, { since: Date.parse(T(4)) })).toBeUndefined();
-    });
+  it('done when an acd leg of the target queue joined after the bot leg — live or already handed on — never for another queue', () => {
+    for (const s of state(liveBotCall({ legs: [customer(), botLeg(), acdLeg()] }))) expect(s.status).toBe('done');
+    for (const s of state(liveBotCall({ legs: [customer(), botLeg(), acdLeg({ state: 'disconnected', disconnectType: 'transfer', end: 30 })] }))) expect(s.status).toBe('done');
+    for (const s of state(liveBotCall({ legs: [customer(), botLeg(), acdLeg({ queueId: OTHER_QUEUE_ID })] }))) expect(s.status).toBe('none');
+    // queue → bot → (failure): the acd leg of the same queue BEFORE the bot is history.
+    for (const s of state(liveBotCall({ legs: [customer(), acdLeg({ start: 1, connected: 1, end: 4, state: 'disconnected', disconnectType: 'transfer' }), botLeg()] })))
+      expect(s.status).toBe('none');
   });
-  it('without a leg id, counts a transfer-ended leg only if it connected since', () => {
-    const c = liveBotCall({ legs: [customer(), flowLeg(), botLeg({ state: 'disconnected', disconnectType: 'transfer', end: 20 })] });
-    eachShape(c, (v) => {
-      expect(transferEvidence(v, queue, { since: Date.parse(T(4)) })).toMatch(/leg bot/);
-      expect(transferEvidence(v, queue, { since: Date.parse(T(6)) })).toBeUndefined();
-    });
+  it('done for a queue-name target when the acd leg carries that name', () => {
+    for (const s of liveState(liveBotCall({ legs: [customer(), botLeg(), acdLeg()] }), { kind: 'queue', queueName: 'fallback ivr' })) expect(s.status).toBe('done');
   });
-  it('sees a live acd leg for the target queue, not for another queue, not an ended one', () => {
-    const withAcd = (queueId: string, state: string, end?: number) =>
-      liveBotCall({ legs: [...liveBotCall().legs, { id: 'acd', purpose: 'acd', state, start: 20, connected: 20, end, queueId, name: 'Fallback IVR' }] });
-    eachShape(withAcd(QUEUE_ID, 'connected'), (v) => expect(transferEvidence(v, queue, { legId: 'bot' })).toMatch(/acd leg acd/));
-    eachShape(withAcd(OTHER_QUEUE_ID, 'connected'), (v) => expect(transferEvidence(v, queue, { legId: 'bot' })).toBeUndefined());
-    eachShape(withAcd(QUEUE_ID, 'disconnected', 30), (v) => expect(transferEvidence(v, queue, { legId: 'bot' })).toBeUndefined());
-    eachShape(withAcd(QUEUE_ID, 'connected'), (v) =>
-      expect(transferEvidence(v, { kind: 'queue', queueName: 'fallback ivr' }, { legId: 'bot' })).toMatch(/acd/),
-    );
-  });
-  it('sees a live leg for the target agent or number (tel: aside), not the replaced leg itself', () => {
-    const c = liveBotCall({
-      legs: [...liveBotCall().legs, { id: 'ag', purpose: 'agent', state: 'alerting', start: 20, userId: USER_ID }, { id: 'ext', purpose: 'ivr', state: 'connected', start: 20, connected: 20, address: 'tel:+18005550100' }],
-    });
-    eachShape(c, (v) => {
-      expect(transferEvidence(v, { kind: 'agent', userId: USER_ID }, { legId: 'bot' })).toMatch(/leg ag/);
-      expect(transferEvidence(v, { kind: 'number', address: '+18005550100' }, { legId: 'bot' })).toMatch(/leg ext/);
-      expect(transferEvidence(v, { kind: 'number', address: BOT_ADDRESS }, { legId: 'bot' })).toBeUndefined();
-    });
+  it('done when a leg of the target agent or number joined; the bot leg itself never counts', () => {
+    const c = liveBotCall({ legs: [customer(), botLeg(), agentLeg({ state: 'alerting', connected: undefined, start: 20 }), { id: 'menu', purpose: 'ivr', state: 'connected', start: 20, connected: 20, address: 'tel:+18005550100' }] });
+    for (const s of state(c, { kind: 'agent', userId: USER_ID })) expect(s.status).toBe('done');
+    for (const s of state(c, { kind: 'number', address: '+18005550100' })) expect(s.status).toBe('done');
+    for (const s of state(c, { kind: 'number', address: BOT_ADDRESS })) expect(s.status).toBe('none');
   });
   it.each([
-    ['Pending', true],
-    ['Active', true],
-    ['Complete', true],
-    ['complete', true],
-    ['Failed', false],
-    ['Canceled', false],
-    ['Timeout', false],
-    ['Unknown', false],
-  ] as const)('a %s recent transfer to the target counts: %s', (state, seen) => {
-    const c = liveBotCall({ recentTransfers: [{ id: 't', state, dateIssued: T(20), transferType: 'Unattended', destination: { queueId: QUEUE_ID } }] });
-    eachShape(c, (v) => expect(Boolean(transferEvidence(v, queue, { legId: 'bot' }))).toBe(seen));
+    ['Complete', 'done'],
+    ['complete', 'done'],
+    ['Pending', 'in-progress'],
+    ['Active', 'in-progress'],
+    ['Unknown', 'in-progress'],
+    ['Failed', 'failed'],
+    ['Canceled', 'failed'],
+    ['Timeout', 'failed'],
+  ] as const)('a %s recent transfer (a queue transfer names no destination) is %s', (st, expected) => {
+    for (const s of liveState(liveBotCall({ recentTransfers: [transfer('t', st, 20)] }))) expect(s.status).toBe(expected);
   });
-  it('ignores a recent transfer to another target', () => {
-    const c = liveBotCall({ recentTransfers: [{ id: 't', state: 'Complete', dateIssued: T(20), destination: { queueId: OTHER_QUEUE_ID } }] });
-    eachShape(c, (v) => expect(transferEvidence(v, queue, { legId: 'bot' })).toBeUndefined());
+  it('Pending is in progress, never done: the transfer may still fail (S12)', () => {
+    for (const s of liveState(liveBotCall({ recentTransfers: [transfer('t', 'Pending', 20)] }))) expect(s).toEqual({ status: 'in-progress', evidence: 'recent transfer t Pending' });
   });
-  it('ignores a transfer to the same queue issued before the bot leg connected (queue → bot → queue round trip)', () => {
-    const c = liveBotCall({ recentTransfers: [{ id: 'old', state: 'Complete', dateIssued: T(2), destination: { queueId: QUEUE_ID } }] });
-    eachShape(c, (v) => expect(transferEvidence(v, queue, { legId: 'bot' })).toBeUndefined());
+  it('matches agent and number transfers by their destination', () => {
+    const c = liveBotCall({ recentTransfers: [transfer('u', 'Complete', 20, { userId: 'someone-else' }), transfer('n', 'Complete', 21, { address: 'tel:+1 800 555 0100' })] });
+    for (const s of liveState(c, { kind: 'agent', userId: USER_ID })) expect(s.status).toBe('none');
+    for (const s of liveState(c, { kind: 'number', address: '+18005550100' })) expect(s).toEqual({ status: 'done', evidence: 'recent transfer n Complete' });
+    // A transfer to a user or an address was not a queue transfer.
+    for (const s of liveState(c)) expect(s.status).toBe('none');
   });
-  it('counts an undated transfer to the target (never transfer twice), and a destination-less one only inside a known window', () => {
-    eachShape(liveBotCall({ recentTransfers: [{ id: 't', state: 'Pending', destination: { queueId: QUEUE_ID } }] }), (v) =>
-      expect(transferEvidence(v, queue, { legId: 'bot' })).toMatch(/recent transfer t Pending/),
-    );
-    const anonymous = liveBotCall({ legs: [customer(), botLeg()], recentTransfers: [{ id: 'x', state: 'Active', dateIssued: T(20) }] });
-    eachShape(anonymous, (v) => {
-      expect(transferEvidence(v, queue, { legId: 'bot' })).toMatch(/recent transfer x/);
-      expect(transferEvidence(v, queue, {})).toBeUndefined();
-    });
+  it('judges by the latest entry since the POST; a Complete one anywhere wins', () => {
+    for (const s of liveState(liveBotCall({ recentTransfers: [transfer('a', 'Failed', 20), transfer('b', 'Pending', 21)] }))) expect(s.status).toBe('in-progress');
+    for (const s of liveState(liveBotCall({ recentTransfers: [transfer('b', 'Pending', 21), transfer('a', 'Failed', 22)] }))) expect(s).toEqual({ status: 'failed', state: 'Failed', transferId: 'a' });
+    for (const s of liveState(liveBotCall({ recentTransfers: [transfer('a', 'Complete', 20), transfer('b', 'Failed', 21)] }))) expect(s.status).toBe('done');
   });
-});
-
-describe('transferStatus', () => {
-  const withTransfers = (...states: string[]) =>
-    liveBotCall({ recentTransfers: states.map((state, i) => ({ id: `t${i}`, state, dateIssued: T(20 + i), destination: { queueId: QUEUE_ID } })) });
-  it('is not-seen right after the 202, confirmed once Genesys shows it Complete', () => {
-    eachShape(withTransfers(), (v) => expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'not-seen' }));
-    eachShape(withTransfers('Complete'), (v) => expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'confirmed', evidence: 'recent transfer t0 Complete' }));
+  it('ignores transfers issued before `since` (and before the bot leg joined); an undated one counts', () => {
+    for (const s of liveState(liveBotCall({ recentTransfers: [transfer('old', 'Complete', 2)] }), queue, at(0))) expect(s.status).toBe('none');
+    for (const s of liveState(liveBotCall({ recentTransfers: [transfer('old', 'Failed', 20)] }), queue, at(40))) expect(s.status).toBe('none');
+    for (const s of liveState(liveBotCall({ recentTransfers: [{ id: 'u', state: 'Pending' }] }))) expect(s.status).toBe('in-progress');
   });
-  it.each(['Pending', 'Active'])('a %s transfer is in progress: not confirmed, but never post again', (state) => {
-    eachShape(withTransfers(state), (v) => {
-      expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'in-progress', evidence: `recent transfer t0 ${state}` });
-      expect(transferEvidence(v, queue, { legId: 'bot' })).toBeDefined();
-    });
-  });
-  it('is confirmed by the legs even while the entry says Pending', () => {
-    const c = { ...withTransfers('Pending'), legs: [customer(), botLeg({ state: 'disconnected', disconnectType: 'transfer', end: 21 })] };
-    eachShape(c, (v) => expect(transferStatus(v, queue, { legId: 'bot' })).toMatchObject({ status: 'confirmed', evidence: 'leg bot disconnected by transfer' }));
-  });
-  it.each(['Failed', 'Canceled', 'Timeout'])('reports a %s transfer as failed (safe to post again)', (state) => {
-    eachShape(withTransfers(state), (v) => {
-      expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'failed', state, transferId: 't0' });
-      expect(transferEvidence(v, queue, { legId: 'bot' })).toBeUndefined();
-    });
-  });
-  it('a retry after a failure is judged by the latest entry', () => {
-    eachShape(withTransfers('Failed', 'Pending'), (v) => expect(transferStatus(v, queue, { legId: 'bot' }).status).toBe('in-progress'));
-    eachShape(withTransfers('Complete', 'Failed'), (v) => expect(transferStatus(v, queue, { legId: 'bot' }).status).toBe('confirmed'));
-  });
-  it('reports a caller who hung up before anything confirmed the transfer', () => {
-    const c = { ...withTransfers('Pending'), legs: [customer({ state: 'disconnected', end: 20 }), botLeg()] };
-    eachShape(c, (v) => expect(transferStatus(v, queue, { legId: 'bot' })).toEqual({ status: 'call-over', reason: 'customer disconnected' }));
-  });
-  it('confirmation wins over a hang-up that came after it', () => {
-    const c = liveBotCall({ legs: [customer({ state: 'disconnected', end: 40 }), botLeg({ state: 'disconnected', disconnectType: 'transfer', end: 20 })] });
-    eachShape(c, (v) => expect(transferStatus(v, queue, { legId: 'bot' }).status).toBe('confirmed'));
+  it('analytics has no recentTransfers: it shows only what the legs show', () => {
+    const c = liveBotCall({ recentTransfers: [transfer('t', 'Complete', 20)] });
+    expect(transferState(parseAnalyticsConversations(toAnalyticsShape([c]))[0]!, queue, { legId: 'bot', since: at(10) })).toEqual({ status: 'none' });
   });
 });
 

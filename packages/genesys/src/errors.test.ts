@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_MAX_RETRY_AFTER_MS,
   GenesysApiError,
   classify,
   headerOf,
@@ -35,7 +34,7 @@ describe('parseRetryAfter', () => {
   ])('reads an HTTP-date (%s) relative to now', (_form, value, ms) => {
     // asctime carries no zone; Date.parse reads it as local time, so pin the expectation to that reading.
     const expected = value.endsWith('2026') ? Math.max(0, Date.parse(value) - now) : ms;
-    expect(parseRetryAfter(value, now, Number.MAX_SAFE_INTEGER)).toBe(expected);
+    expect(parseRetryAfter(value, now)).toBe(expected);
   });
   it('gives 0 for an HTTP-date in the past', () => {
     expect(parseRetryAfter('Tue, 24 Nov 2026 11:00:00 GMT', now)).toBe(0);
@@ -49,12 +48,11 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
     expect(parseRetryAfter(null, now)).toBeUndefined();
   });
-  it('caps huge values (seconds, overflowing digits, far dates) at the maximum', () => {
-    expect(parseRetryAfter('999999999', now)).toBe(DEFAULT_MAX_RETRY_AFTER_MS);
-    expect(parseRetryAfter('9'.repeat(400), now)).toBe(DEFAULT_MAX_RETRY_AFTER_MS);
-    expect(parseRetryAfter('Fri, 31 Dec 9999 23:59:59 GMT', now)).toBe(DEFAULT_MAX_RETRY_AFTER_MS);
-    expect(parseRetryAfter('999999999', now, 60_000)).toBe(60_000);
-    expect(parseRetryAfter('59', now, 60_000)).toBe(59_000);
+  it('never shortens a long wait (a caller who cannot wait that long is expired, never sent to early)', () => {
+    expect(parseRetryAfter('999999999', now)).toBe(999_999_999_000);
+    expect(parseRetryAfter('3600', now)).toBe(3_600_000);
+    expect(parseRetryAfter('9'.repeat(400), now)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(parseRetryAfter('Fri, 31 Dec 9999 23:59:59 GMT', now)).toBe(Date.parse('Fri, 31 Dec 9999 23:59:59 GMT') - now);
   });
 });
 
@@ -70,7 +68,7 @@ describe('headerOf', () => {
 
 describe('classify', () => {
   const c = (status: number, extra: Partial<ClassifyInput> = {}) => classify({ status, request, mayHaveApplied: true, now, ...extra });
-  const r = (status: number, extra: Partial<ClassifyInput> = {}) => classify({ status, request: read, mayHaveApplied: false, now, ...extra });
+  const r = (status: number, extra: Partial<ClassifyInput> = {}) => classify({ status, request: read, mayHaveApplied: false, call: 'read', now, ...extra });
 
   describe('429', () => {
     const body429 = (n: number) => ({
@@ -102,10 +100,14 @@ describe('classify', () => {
       expect(c(429, { headers: { 'retry-after': 'garbage' }, defaultRetryAfterMs: 2500 }).retryAfterMs).toBe(2500);
       expect(c(429)).toMatchObject({ kind: 'rate-limited', retryAfterMs: 1000, code: 'too.many.requests.retry.after' });
     });
-    it('caps huge waits from the header, the message or the default', () => {
-      expect(c(429, { headers: { 'retry-after': '86400' } }).retryAfterMs).toBe(DEFAULT_MAX_RETRY_AFTER_MS);
-      expect(c(429, { body: body429(86_400), maxRetryAfterMs: 30_000 }).retryAfterMs).toBe(30_000);
-      expect(c(429, { defaultRetryAfterMs: 10 ** 9, maxRetryAfterMs: 5000 }).retryAfterMs).toBe(5000);
+    it('keeps huge waits whole, from the header or the message', () => {
+      expect(c(429, { headers: { 'retry-after': '86400' } }).retryAfterMs).toBe(86_400_000);
+      expect(c(429, { body: body429(86_400) }).retryAfterMs).toBe(86_400_000);
+    });
+    it('does not read the older body\'s window ("[300] requests within [60] seconds") as a wait', () => {
+      const older = { code: 'too.many.requests', message: 'Rate limit exceeded the maximum [300] requests within [60] seconds', status: 429 };
+      expect(c(429, { body: older })).toMatchObject({ kind: 'rate-limited', code: 'too.many.requests', retryAfterMs: 1000 });
+      expect(c(429, { body: older, headers: { 'retry-after': '7' } }).retryAfterMs).toBe(7000);
     });
     it('is rate-limited for reads and transfers alike', () => {
       expect(r(429, { headers: { 'retry-after': '1' } }).kind).toBe('rate-limited');
@@ -155,27 +157,42 @@ describe('classify', () => {
       expect(f.missingPermissions).toEqual(['conversation:communication:blindTransfer', 'conversation:communication:blindTransferQueue']);
       expect(f.message).toContain('one of conversation:communication:blindTransfer, conversation:communication:blindTransferQueue');
     });
-    it('says so when the body names none', () => {
-      const f = c(403, { body: { code: 'not.authorized', message: 'You are not authorized to perform the requested action.' } });
+    it('says so when a permission refusal names none', () => {
+      const f = c(403, { body: { code: 'missing.permissions', message: 'You are not authorized to perform the requested action.' } });
       expect(f).toMatchObject({ kind: 'forbidden', missingPermissions: [] });
       expect(f.message).toMatch(/unknown \(check the roles/);
       expect(c(403)).toMatchObject({ kind: 'forbidden', code: 'forbidden', missingPermissions: [] });
     });
+    it('other 403 codes are not about the roles: a leg that is not an active participant (on a POST), else permanent', () => {
+      expect(c(403, { body: { code: 'conversation.error.forbidden.not.active.participant', message: 'not active' } })).toMatchObject({ kind: 'leg-refused', code: 'conversation.error.forbidden.not.active.participant' });
+      expect(r(403, { body: { code: 'conversation.error.forbidden.not.active.participant' } }).kind).toBe('permanent');
+      expect(c(403, { body: { code: 'not.authorized', message: 'no' } })).toMatchObject({ kind: 'permanent', code: 'not.authorized' });
+    });
   });
 
-  it('404 of the conversation is gone; a participant that is not found is a wrong id (permanent)', () => {
+  it('only the conversation READ decides "call over": its 404 is gone; a 404 on a POST says nothing about the call', () => {
     expect(r(404, { body: { code: 'conversation.error.conversation.not.found' } })).toMatchObject({ kind: 'gone', code: 'conversation.error.conversation.not.found' });
+    expect(r(404, { body: { code: 'not.found' } })).toMatchObject({ kind: 'gone', code: 'not.found' });
     expect(r(404)).toMatchObject({ kind: 'gone', code: 'not.found' });
-    expect(c(404, { body: { code: 'conversation.error.participant.not.found' } }).kind).toBe('permanent');
-    expect(c(400, { body: { code: 'conversation.error.conversation.not.found' } }).kind).toBe('gone');
+    expect(c(404, { body: { code: 'not.found' } })).toMatchObject({ kind: 'leg-refused', code: 'not.found' });
+    expect(c(404)).toMatchObject({ kind: 'leg-refused', code: 'not.found' });
+    expect(c(404, { body: { code: 'conversation.error.conversation.not.found' } }).kind).toBe('permanent');
+    expect(classify({ status: 404, request: read, mayHaveApplied: false, call: 'other', now }).kind).toBe('permanent');
+  });
+
+  it.each([
+    [400, 'bad.request'],
+    [400, 'conversations.error.transfer.not.connected'],
+    [403, 'conversation.error.forbidden.not.active.participant'],
+    [404, 'not.found'],
+  ])('a transfer POST refused %i %s is about the leg (read and decide again)', (status, code) => {
+    expect(c(status, { body: { code, message: 'You are not a connected participant on the call' } })).toMatchObject({ kind: 'leg-refused', code });
   });
 
   it.each([
     [400, 'conversations.error.queue.not.found'],
-    [400, 'conversations.error.transfer.not.connected'],
     [400, 'conversations.error.transfer.same.party'],
     [400, 'conversations.error.transfer.acd.call.unattended'],
-    [400, 'bad.request'],
     [405, undefined],
     [410, undefined],
     [413, undefined],
@@ -199,7 +216,7 @@ describe('classify', () => {
       ['ambiguous', 503, 'service.unavailable'],
       ['auth', 401, 'bad.credentials'],
       ['forbidden', 403, 'missing.permissions'],
-      ['gone', 404, 'conversation.error.conversation.not.found'],
+      ['leg-refused', 404, 'not.found'],
       ['permanent', 400, 'conversations.error.queue.not.found'],
     ];
     for (const [kind, status, code] of cases) {

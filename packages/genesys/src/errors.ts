@@ -4,11 +4,15 @@
  * - transient: 408/5xx/network; retry with backoff.
  * - ambiguous: transient, but on a transfer POST that may have been applied: read state before re-posting.
  * - auth: 401; the token was refused (drop it, fetch another once).
- * - forbidden: 403; a role lacks a permission: permanent, name it to the operator.
+ * - forbidden: 403 `missing.permissions` / `missing.any.permissions`: a role lacks a permission: permanent, name it
+ *   to the operator. Other 403 codes are not about credentials.
+ * - leg-refused: a transfer POST refused because of the leg it names — 400 "not a connected participant"
+ *   (`bad.request`, `conversations.error.transfer.not.connected`), 404 `not.found`, 403
+ *   `conversation.error.forbidden.not.active.participant`. Says nothing about the call (§5, §6): read it, decide again.
  * - permanent: other 4xx (bad queue id is a 400 `conversations.error.queue.not.found`).
- * - gone: the call is over (404 conversation not found); nothing left to transfer.
+ * - gone: the call is over: the conversation READ answered 404. Never from a POST.
  */
-export type GenesysErrorKind = 'rate-limited' | 'transient' | 'ambiguous' | 'auth' | 'forbidden' | 'permanent' | 'gone';
+export type GenesysErrorKind = 'rate-limited' | 'transient' | 'ambiguous' | 'auth' | 'forbidden' | 'leg-refused' | 'permanent' | 'gone';
 
 /** Genesys' error body (SDK model ErrorBody). All fields optional: proxies and load balancers answer too. */
 export interface GenesysErrorBody {
@@ -88,33 +92,27 @@ export function isGenesysApiError(err: unknown): err is GenesysApiError {
   return err instanceof Error && err.name === 'GenesysApiError' && typeof (err as GenesysApiError).kind === 'string';
 }
 
-/** Longest Retry-After we honour as given; beyond it we still wait this long (Genesys' .NET SDK gives up past 3 min). */
-export const DEFAULT_MAX_RETRY_AFTER_MS = 180_000;
-
 /**
  * Parses a Retry-After header (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) into milliseconds from `now`.
  * Returns undefined for a missing or unreadable value (garbage, negative, an ISO timestamp); a date in the past
- * gives 0; anything longer than `maxMs` is capped. Genesys sends whole seconds; fractions are rounded up.
+ * gives 0. Never shortened: a wait longer than a caller can bear expires the job, it never makes us send early
+ * (genesys-cloud.md §6). Genesys sends whole seconds; fractions are rounded up.
  */
-export function parseRetryAfter(
-  value: string | string[] | undefined | null,
-  now: number,
-  maxMs: number = DEFAULT_MAX_RETRY_AFTER_MS,
-): number | undefined {
+export function parseRetryAfter(value: string | string[] | undefined | null, now: number): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
   if (typeof raw !== 'string') return undefined;
   const text = raw.trim();
   if (text === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) {
     const ms = Math.ceil(Number(text) * 1000);
-    return Number.isFinite(ms) ? Math.min(ms, maxMs) : maxMs;
+    return Number.isFinite(ms) ? ms : Number.MAX_SAFE_INTEGER;
   }
   // An HTTP-date (IMF-fixdate, RFC 850 or asctime) always names a weekday and a month; this refuses
   // numbers-with-junk ("5s", "-5", "12abc") that Date.parse would happily read as a date.
   if (!/^[A-Za-z]{3}/.test(text) || !/GMT$|\d{4}$/.test(text)) return undefined;
   const at = Date.parse(text);
   if (!Number.isFinite(at)) return undefined;
-  return Math.min(Math.max(0, at - now), maxMs);
+  return Math.max(0, at - now);
 }
 
 /** The seconds Genesys names in its 429 message ("Retry the request in [N] seconds"), when the header is missing. */
@@ -153,8 +151,18 @@ export function missingPermissionsOf(body: GenesysErrorBody | undefined): string
   return [...found];
 }
 
-/** Codes meaning "this conversation is no longer there": the call is over. */
-const GONE_CODES = new Set(['conversation.error.conversation.not.found', 'conversations.error.conversation.not.found']);
+/** Codes of a transfer POST refused because of the leg it names (genesys-cloud.md §5, §6): read, decide again. */
+const LEG_REFUSED_CODES = new Set([
+  'bad.request',
+  'conversations.error.transfer.not.connected',
+  'conversation.error.transfer.not.connected',
+  'conversation.error.forbidden.not.active.participant',
+  'conversations.error.forbidden.not.active.participant',
+  'not.found',
+]);
+
+/** 403 codes that mean a role lacks a permission (the body names it). */
+const PERMISSION_CODES = new Set(['missing.permissions', 'missing.any.permissions']);
 
 /** Headers as axios or Node hand them over (any case, single or repeated values). */
 export type HeaderBag = Record<string, string | string[] | number | undefined | null>;
@@ -169,8 +177,10 @@ export interface ClassifyInput {
   request: FailedRequest;
   /** True for a non-idempotent request (a transfer POST): an unanswered one may have been applied. */
   mayHaveApplied: boolean;
+  /** What was asked: a conversation read (its 404 means the call is over), a transfer POST (refusals may be about
+   * the leg), or anything else. Default: a transfer when mayHaveApplied, else other. */
+  call?: 'read' | 'transfer' | 'other';
   now: number;
-  maxRetryAfterMs?: number;
   /** Used when a 429 carries no usable Retry-After (ms; default 1000). */
   defaultRetryAfterMs?: number;
 }
@@ -215,14 +225,13 @@ export function classify(input: ClassifyInput): GenesysErrorFacts {
     };
   }
   if (status === 429) {
-    const maxMs = input.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-    const retryAfterMs = Math.min(
-      parseRetryAfter(headerOf(input.headers, 'retry-after'), input.now, maxMs) ??
-        retryAfterFromMessage(body?.message) ??
-        input.defaultRetryAfterMs ??
-        1000,
-      maxMs,
-    );
+    // The header decides; the older "[300] requests within [60] seconds" message names a window, not a wait, so
+    // only the newer "Retry the request in [N] seconds" message stands in for a missing header.
+    const retryAfterMs =
+      parseRetryAfter(headerOf(input.headers, 'retry-after'), input.now) ??
+      (code === 'too.many.requests.retry.after' || code === undefined ? retryAfterFromMessage(body?.message) : undefined) ??
+      input.defaultRetryAfterMs ??
+      1000;
     return {
       ...base,
       kind: 'rate-limited',
@@ -244,6 +253,14 @@ export function classify(input: ClassifyInput): GenesysErrorFacts {
   if (status === 401) {
     return { ...base, kind: 'auth', code: code ?? 'authentication.required', message: describe('token refused') };
   }
+  const call = input.call ?? (input.mayHaveApplied ? 'transfer' : 'other');
+  if (call === 'transfer' && (status === 400 || status === 403 || status === 404) && (code === undefined ? status === 404 : LEG_REFUSED_CODES.has(code))) {
+    return { ...base, kind: 'leg-refused', code: code ?? 'not.found', message: describe(body?.message ?? 'the participant is not connected') };
+  }
+  if (status === 403 && code !== undefined && !PERMISSION_CODES.has(code)) {
+    // Not about roles (e.g. a leg that is not an active participant on a non-transfer call): no credentials alarm.
+    return { ...base, kind: 'permanent', code, message: describe(body?.message ?? 'forbidden') };
+  }
   if (status === 403) {
     const missingPermissions = missingPermissionsOf(body);
     const anyOf = code === 'missing.any.permissions' && missingPermissions.length > 1;
@@ -258,9 +275,9 @@ export function classify(input: ClassifyInput): GenesysErrorFacts {
       message: describe(`OAuth client lacks permission: ${names}`),
     };
   }
-  // A 404 on the conversation means the call is over. A participant that is not found is a wrong id, not a
-  // finished call: participants are never removed from a conversation (§5).
-  if ((status === 404 && !/participant/i.test(code ?? '')) || (code !== undefined && GONE_CODES.has(code))) {
+  // Only the conversation read decides "call over" (§5, §6): its 404 (`not.found` on the generic read,
+  // `conversation.error.conversation.not.found` on the calls read). A 404 on a POST says nothing about the call.
+  if (status === 404 && call === 'read') {
     return { ...base, kind: 'gone', code: code ?? 'not.found', message: describe('conversation not found (the call is over)') };
   }
   return { ...base, kind: 'permanent', ...(code ? { code } : {}), message: describe(body?.message ?? 'request refused') };

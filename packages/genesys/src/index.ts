@@ -9,7 +9,6 @@ export {
   headerOf,
   parseRetryAfter,
   missingPermissionsOf,
-  DEFAULT_MAX_RETRY_AFTER_MS,
 } from './errors.js';
 export type { GenesysErrorKind, GenesysErrorBody, GenesysErrorFacts, FailedRequest, ClassifyInput, HeaderBag } from './errors.js';
 /** OAuth client-credentials tokens: cache, single-flight and background refresh, expiry arithmetic. */
@@ -26,21 +25,23 @@ export type { CachedToken, TokenSource, TokenProviderOptions } from './token.js'
 /** Conversation parsing (both read shapes) and the pure decisions taken on it. */
 export {
   parseConversation,
+  parseAnalyticsConversations,
   callOverReason,
-  transferEvidence,
-  transferStatus,
-  pickLegToReplace,
+  chooseLeg,
+  transferState,
+  endedByTransfer,
+  legTime,
   isEnded,
   isLiveLeg,
   normalizeAddress,
   DEFAULT_BOT_PURPOSES,
 } from './conversation.js';
-export type { ConversationView, Leg, RecentTransfer, LegPolicy, EvidenceOptions, TransferStatus } from './conversation.js';
+export type { ConversationView, Leg, RecentTransfer, LegPolicy, LegHints, LegChoice, EvidenceOptions, TransferState } from './conversation.js';
 /** Transfer strategies and the request each builds for a target. */
 export { TRANSFER_STRATEGIES, buildTransferRequest, interactionsFailure } from './transfer.js';
 export type { TransferStrategy, TransferRequest, InteractionsFailure } from './transfer.js';
 /** The thin API client (no globals, no env). */
-export { GenesysClient } from './client.js';
-export type { GenesysClientOptions, RequestGate, RequestInfo, ReadEndpoint } from './client.js';
+export { GenesysClient, FencedError } from './client.js';
+export type { GenesysClientOptions, Credential, RequestGate, RequestContext, RequestPriority, Admission, RequestInfo, ReadEndpoint } from './client.js';
 /** The keep-alive axios instance the client and token provider share, and network error codes. */
 export { createHttp, networkCodeOf } from './http.js';

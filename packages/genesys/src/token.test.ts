@@ -16,8 +16,11 @@ describe('tokenTimes', () => {
     expect(t.expiresAt).toBe(1000 + expiresIn * 1000);
     expect(t.expiresAt - t.refreshAt).toBe(ahead);
   });
-  it('never schedules a refresh before the token was obtained', () => {
-    expect(tokenTimes(1000, 2)).toEqual({ expiresAt: 3000, refreshAt: 1000 });
+  it('refreshes a short-lived token no earlier than half its life (not before every call)', () => {
+    expect(tokenTimes(1000, 2)).toEqual({ expiresAt: 3000, refreshAt: 2000 });
+    expect(tokenTimes(0, 4)).toEqual({ expiresAt: 4000, refreshAt: 2000 });
+    expect(tokenTimes(0, 8)).toEqual({ expiresAt: 8000, refreshAt: 4000 });
+    expect(tokenTimes(0, 60)).toEqual({ expiresAt: 60_000, refreshAt: 54_000 });
     expect(tokenTimes(1000, -5)).toEqual({ expiresAt: 1000, refreshAt: 1000 });
   });
 });

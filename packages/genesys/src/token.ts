@@ -15,12 +15,13 @@ export interface CachedToken {
 export const TOKEN_USABLE_MARGIN_MS = 1000;
 
 /**
- * When to refresh a token of `expiresInSec` obtained at `obtainedAt`: 10 % of its lifetime before expiry,
- * at least 5 s and at most 5 min ahead. Lifetimes are 300 s–48 h per OAuth client (genesys-cloud.md §3).
+ * When to refresh a token of `expiresInSec` obtained at `obtainedAt`: 10 % of its lifetime before expiry, at least
+ * 5 s and at most 5 min ahead — but never more than half the lifetime ahead, so a short-lived token (Genesys allows
+ * 300 s; a test org or a proxy may give less) is used for half its life instead of refreshed before every call.
  */
 export function tokenTimes(obtainedAt: number, expiresInSec: number): Pick<CachedToken, 'expiresAt' | 'refreshAt'> {
   const lifetimeMs = Math.max(0, expiresInSec) * 1000;
-  const skewMs = Math.min(300_000, Math.max(5_000, lifetimeMs * 0.1));
+  const skewMs = Math.min(lifetimeMs / 2, 300_000, Math.max(5_000, lifetimeMs * 0.1));
   const expiresAt = obtainedAt + lifetimeMs;
   return { expiresAt, refreshAt: Math.max(obtainedAt, expiresAt - skewMs) };
 }

@@ -1,17 +1,9 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { REASONS, formatFailure, type FallbackJobData, type FallbackResult, type ReasonCode } from '@fallback/core';
-import {
-  callOverReason,
-  isGenesysApiError,
-  pickLegToReplace,
-  transferEvidence,
-  transferStatus,
-  type ConversationView,
-  type GenesysApiError,
-  type LegPolicy,
-  type TransferStrategy,
-} from '@fallback/genesys';
-import type { GenesysPort } from './paced-genesys.js';
+import { isGenesysApiError, type ConversationView, type GenesysApiError, type LegPolicy, type RequestContext, type TransferStrategy } from '@fallback/genesys';
+import type { ClaimResult, PostingRefusal } from '@fallback/queue';
+import type { Target } from '@fallback/core';
+import { confirmPlan, decideAfterPost, decideBeforePost, settleWait, worthWaiting, type PostedState } from './decide.js';
 import { validateJobData } from './validate.js';
 
 /** The logging surface the processor needs (pino's Logger satisfies it). */
@@ -23,21 +15,25 @@ export interface Log {
   child(bindings: Record<string, unknown>): Log;
 }
 
-/** Confirmation of an accepted (202) transfer by reading the conversation again. */
+/** Confirmation of an accepted (202) transfer. */
 export interface ConfirmPolicy {
   /** Wait before the first confirming read (ms); doubles for each further read. */
   delayMs: number;
-  /** Reads before giving up and reporting the transfer as unconfirmed (0 trusts the 202). */
+  /** Looks at an accepted transfer that shows nothing before reporting it unconfirmed (0 trusts the 202). */
   reads: number;
+  /** How long after the deadline a transfer still in progress is watched before it is reported unconfirmed (ms). */
+  graceMs: number;
 }
 
 /** The per-conversation claim (packages/queue ConversationClaims). */
 export interface Claims {
-  /** `posting`: an earlier run of the same job marked a POST as leaving (it may have landed). */
-  acquire(conversationId: string, holder: string, ttlMs: number): Promise<{ ok: boolean; holder: string | null; posting: boolean }>;
-  markPosting(conversationId: string, holder: string, ttlMs: number): Promise<boolean>;
-  release(conversationId: string, holder: string): Promise<void>;
-  stateOf(conversationId: string): Promise<{ holder: string; posting: boolean } | null>;
+  acquire(conversationId: string, job: string, ttlMs: number): Promise<ClaimResult>;
+  markPosting(conversationId: string, job: string, lockToken: string, leg: string, now: number, ttlMs: number): Promise<PostingRefusal | undefined>;
+  markAccepted(conversationId: string, job: string): Promise<void>;
+  clearPosting(conversationId: string, job: string): Promise<void>;
+  saveLeg(conversationId: string, job: string, leg: string): Promise<void>;
+  finish(conversationId: string, job: string, ttlMs: number): Promise<void>;
+  release(conversationId: string, job: string): Promise<void>;
 }
 
 /** How the processor spends the Genesys request budget. */
@@ -48,18 +44,48 @@ export interface PacingPolicy {
   inFlightMaxWaitMs: number;
 }
 
+/** Conversation reads: direct, or shared with other jobs (packages/processor ConversationReader). */
+export interface Reader {
+  live(conversationId: string, ctx: RequestContext): Promise<ConversationView>;
+  batched(conversationId: string, ctx: RequestContext): Promise<ConversationView>;
+  readonly usesAnalytics: boolean;
+}
+
+/** The transfer call (GenesysClient satisfies it). */
+export interface TransferPort {
+  transfer(conversationId: string, participantId: string, target: Target, strategy: TransferStrategy, ctx?: RequestContext): Promise<void>;
+}
+
 /** What the processor needs; everything injected, nothing global. */
 export interface ProcessorDeps {
-  genesys: GenesysPort;
+  genesys: TransferPort;
+  reader: Reader;
   strategy: TransferStrategy;
   legPolicy: LegPolicy;
   confirm: ConfirmPolicy;
   pacing: PacingPolicy;
   claims: Claims;
-  /** How long a conversation claim outlives the job's deadline (ms): the job's runs find it until it is final. */
+  /**
+   * After a POST that got no answer (timeout, reset, 5xx), how long from when it left until it can no longer land
+   * (ms): nothing is read or decided before then (S14), so a slow Genesys applying it late is seen, not doubled.
+   */
+  settleMs: number;
+  /** A POST must leave within this long of its claim mark, or it is not sent (S15: a process frozen between). */
+  fenceMs: number;
+  /** How far the analytics read is assumed to trail the live state (ms). */
+  analyticsLagMs: number;
+  /** How long a conversation claim outlives the job's deadline (ms). */
   claimTtlMs: number;
+  /** How long a moved call's claim is kept, so later events of the call finish at once (ms). */
+  doneTtlMs: number;
   /** Starts (BullMQ attemptsStarted, rate-limit hand-backs included) after which a job fails for good. */
   maxStarts: number;
+  /** Stalls (its worker died or froze) after which a job fails for good. */
+  maxStalls: number;
+  /** POSTs one job may send before it gives up (each after evidence that the last one did not move the call). */
+  maxPosts: number;
+  /** True while callers compete for the budget (PacerGate.pressure): confirmations are then deferred and batched. */
+  pressure: () => boolean;
   log: Log;
   /** Pauses the whole queue (all workers, all processes) for `ms`: BullMQ's queue-wide rate limit. */
   rateLimitQueue: (ms: number) => Promise<void>;
@@ -77,19 +103,33 @@ class HandBack extends Error {
   override readonly name = 'HandBack';
 }
 
-const NOT_CONNECTED_CODES = new Set(['conversations.error.transfer.not.connected', 'bad.request', 'conversations.error.transfer.same.party']);
+/** This run no longer owns its job (its BullMQ lock passed to another run): touch nothing, send nothing. */
+class LockLost extends Error {
+  override readonly name = 'LockLost';
+}
+
+/** The job goes back to the delayed set until `at`, without using an attempt. */
+class Later extends Error {
+  override readonly name = 'Later';
+  constructor(
+    readonly at: number,
+    readonly why: string,
+  ) {
+    super(why);
+  }
+}
 
 /** Sleep that ends early (with HandBack) when the worker is shutting down. */
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new HandBack('shutting down'));
+    if (signal?.aborted) return reject(signal.reason === 'lock-lost' ? new LockLost('lock lost') : new HandBack('shutting down'));
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new HandBack('shutting down'));
+      reject(signal?.reason === 'lock-lost' ? new LockLost('lock lost') : new HandBack('shutting down'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -101,16 +141,19 @@ function withCorrelation(e: GenesysApiError): string {
 }
 
 /**
- * The fallback job. Order matters and each step is there for a promise:
+ * The fallback job. Each run carries out the decisions of decide.ts against Genesys, the claim and BullMQ:
  * 1. refuse data we do not understand (no retry can fix it);
- * 2. expire a job past its deadline without calling Genesys (the caller is presumed gone);
- * 3. read the conversation first unless this is a first start that already knows the bot leg: transfers are not
- *    idempotent, so every retry (after a timeout, a 5xx, a crash, a lost lock) must see whether a POST landed;
- * 4. finish without posting when the call is over or already moved;
- * 5. claim the conversation (one POST in flight per call), post, then confirm by reading: 202 is not "done".
- * Errors become BullMQ control flow: 429 → the client is blocked for everyone and the queue pauses for the
- * Retry-After, RateLimitError (no attempt used); transient → rethrow (capped, jittered, deadline-bound backoff);
- * permanent → UnrecoverableError with a reason a person understands; shutdown → back to the queue untouched.
+ * 2. claim the conversation — one job moves a call; a job that finds the call moved by another finishes at once,
+ *    one that finds another job moving it waits, reading nothing;
+ * 3. a run that finds its own earlier POST in the claim waits until that POST can no longer land (if unanswered),
+ *    then reads and judges it: moved → transferred; Pending → wait; Failed or never landed → post again;
+ * 4. otherwise: past the deadline → expired, posting nothing; else choose the leg (the saved one, the event's hint
+ *    on a first start, or from a read shared with other jobs) and post — the POST fenced by the job's lock;
+ * 5. confirm the 202: at once when the budget is free, deferred and batched when callers compete for it.
+ * Errors become BullMQ control flow: a refused slot or a 429 → expired when the wait reaches past the deadline,
+ * else the queue pauses (RateLimitError, no attempt used); transient → capped, jittered, deadline-bound backoff;
+ * permanent → UnrecoverableError with a reason a person understands; shutdown → back to the queue untouched; a
+ * lost lock → nothing at all (another run owns the job).
  */
 export function createFallbackProcessor(deps: ProcessorDeps) {
   const now = deps.now ?? Date.now;
@@ -119,170 +162,381 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
   return async function processFallback(job: Job<FallbackJobData>, token?: string, signal?: AbortSignal): Promise<FallbackResult> {
     const problem = validateJobData(job.data);
     if (problem) fail(REASONS.payloadInvalid, problem);
-    const data = job.data;
-    const holder = job.id!;
-    const log = deps.log.child({ jobId: job.id, conversationId: data.conversationId });
-    let requests = 0;
-    // Claim state: held by this job (this run or an earlier one); and whether a POST may have left (this run, or
-    // an earlier run of this job: it claimed before posting). While a POST may have landed, nothing is released
-    // and nothing is decided without reading the conversation.
-    let claimed = false;
-    let mayHavePosted = false;
-    const untilDeadline = () => data.deadline - now();
-    const releaseUnused = async () => {
-      if (claimed && !mayHavePosted) {
-        claimed = false;
-        await deps.claims.release(data.conversationId, holder).catch(() => undefined);
-      }
-    };
-    const expired = async (): Promise<FallbackResult> => {
-      await releaseUnused();
-      log.warn({ deadline: new Date(data.deadline).toISOString(), genesysRequests: requests }, 'fallback expired before transfer');
-      return { outcome: 'expired', at: now(), deadline: data.deadline, reason: REASONS.deadlinePassed };
-    };
-    const done = (participantId: string, alreadyTransferred: boolean): FallbackResult => {
-      log.info({ participantId, alreadyTransferred, genesysRequests: requests }, 'transferred');
-      return { outcome: 'transferred', at: now(), target: data.target, participantId, alreadyTransferred, genesysRequests: requests };
-    };
-    const checkShutdown = () => {
-      if (signal?.aborted) throw new HandBack('shutting down');
-    };
-    // Requests before the POST must leave before the deadline. The first one of a run may wait only briefly, and
-    // at most half the time left: under a backlog the POST waits about as long as the read did, so a job that
-    // could only read before its deadline would spend a request (of ~5 per second per OAuth client) for nothing.
-    const preTransferWait = (first: boolean) =>
-      first
-        ? Math.min(deps.pacing.firstRequestMaxWaitMs, Math.max(0, untilDeadline()) / 2)
-        : Math.min(deps.pacing.inFlightMaxWaitMs, Math.max(0, untilDeadline()));
-    const read = async (maxWaitMs: number): Promise<ConversationView> => {
-      requests += 1;
-      return deps.genesys.getConversation(data.conversationId, { maxWaitMs });
-    };
-    /** Reads the call and ends the job if it is over or already moved; else the leg to replace. */
-    const look = async (maxWaitMs: number, participantId: string | undefined) => {
-      const view = await read(maxWaitMs);
-      const over = callOverReason(view);
-      if (over) fail(REASONS.callEnded, over);
-      const evidence = transferEvidence(view, data.target, participantId ? { legId: participantId } : { since: data.receivedAt - 60_000 });
-      if (evidence) {
-        log.info({ evidence }, 'already transferred; not posting again');
-        return { done: done(participantId ?? 'unknown', true) };
-      }
-      const leg = participantId
-        ? (view.participants.find((p) => p.id === participantId && p.state === 'connected') ?? pickLegToReplace(view, deps.legPolicy))
-        : pickLegToReplace(view, deps.legPolicy);
-      if (!leg) fail(REASONS.noReplaceableLeg, `no connected ${deps.legPolicy.purposes.join('/')} leg to replace`);
-      return { leg };
-    };
-
+    const run = new Run(deps, job, token, signal, now, sleep);
     try {
-      if ((job.attemptsStarted ?? 1) > deps.maxStarts) fail(REASONS.attemptsExhausted, `started ${job.attemptsStarted} times`);
-      if (untilDeadline() <= 0) {
-        // Past the deadline nothing is posted; but if an earlier run of this job may have posted, find out.
-        const state = await deps.claims.stateOf(data.conversationId);
-        if (state?.holder === holder && state.posting) {
-          mayHavePosted = true;
-          const seen = await look(deps.pacing.inFlightMaxWaitMs, data.participantId).catch(() => undefined);
-          if (seen?.done) return seen.done;
-        }
-        return await expired();
-      }
-      checkShutdown();
-
-      // One job at a time moves a call. The claim also remembers, across runs and crashes, that this job may
-      // have posted: a run that finds its own claim marked `posting` reads before anything else.
-      const claim = await deps.claims.acquire(data.conversationId, holder, untilDeadline() + deps.claimTtlMs);
-      if (!claim.ok) {
-        // Another job is moving this call: see whether it already has, else look again shortly.
-        const seen = await look(preTransferWait(true), data.participantId);
-        if (seen.done) return seen.done;
-        log.info({ holder: claim.holder }, 'another job holds this conversation; re-checking shortly');
-        if (token) {
-          await job.moveToDelayed(now() + 1000, token);
-          throw new DelayedError();
-        }
-        throw new Error(`conversation claimed by ${claim.holder}`);
-      }
-      claimed = true;
-      mayHavePosted = claim.posting;
-
-      let participantId = data.participantId;
-      let firstRequest = true;
-      if (mayHavePosted || !participantId) {
-        const seen = await look(preTransferWait(true), participantId);
-        if (seen.done) return seen.done;
-        participantId = seen.leg!.id;
-        firstRequest = false;
-      }
-      if (untilDeadline() <= 0) return await expired();
-      checkShutdown();
-
-      // From here a POST may leave: mark it first, so any later run of this job (after a timeout, a crash or a
-      // lost lock) reads before it posts (transfers are not idempotent).
-      if (!mayHavePosted) await deps.claims.markPosting(data.conversationId, holder, untilDeadline() + deps.claimTtlMs);
-      try {
-        requests += 1;
-        mayHavePosted = true;
-        await deps.genesys.transfer(data.conversationId, participantId!, data.target, deps.strategy, {
-          maxWaitMs: preTransferWait(firstRequest),
-        });
-      } catch (err) {
-        if (isGenesysApiError(err) && err.kind === 'permanent' && err.code && NOT_CONNECTED_CODES.has(err.code)) {
-          // "Not connected" right after we saw the leg connected: the caller hung up, or the leg moved. Look.
-          const view = await read(deps.pacing.inFlightMaxWaitMs);
-          const over = callOverReason(view);
-          if (over) fail(REASONS.callEnded, over);
-          if (transferEvidence(view, data.target, { legId: participantId })) return done(participantId!, true);
-        }
-        // Refused before it left (our pacer) or refused by Genesys for good: this POST did not land.
-        if (isGenesysApiError(err) && (err.status === 0 ? err.kind === 'rate-limited' : ['permanent', 'forbidden', 'auth', 'gone', 'rate-limited'].includes(err.kind))) {
-          mayHavePosted = claim.posting;
-          await releaseUnused();
-        }
-        throw err;
-      }
-      log.debug({ participantId, target: data.target }, 'transfer accepted (202)');
-
-      let last = 'not-seen';
-      for (let i = 0; i < deps.confirm.reads; i += 1) {
-        await sleep(deps.confirm.delayMs * 2 ** i, signal);
-        const status = transferStatus(await read(deps.pacing.inFlightMaxWaitMs), data.target, { legId: participantId });
-        last = status.status;
-        if (status.status === 'confirmed') return done(participantId!, false);
-        if (status.status === 'call-over') fail(REASONS.callEnded, `caller hung up before the transfer completed (${status.reason})`);
-        if (status.status === 'failed') {
-          // Genesys gave the transfer up (Canceled/Failed/Timeout): posting again is safe, on the next attempt.
-          throw new Error(`Genesys reports the transfer ${status.state}; will post again`);
-        }
-      }
-      if (last === 'in-progress') {
-        // Accepted and moving, not done: the next attempt reads first and finishes without posting once it is.
-        throw new Error(`transfer of ${participantId} still pending after ${deps.confirm.reads} reads`);
-      }
-      if (deps.confirm.reads > 0)
-        fail(REASONS.unconfirmed, `Genesys accepted the transfer of ${participantId} but did not show it after ${deps.confirm.reads} reads`);
-      return done(participantId!, false);
+      return await run.execute();
     } catch (err) {
-      // The next slot (or the end of a Retry-After) is past the deadline: it cannot help this caller.
-      if (isGenesysApiError(err) && err.kind === 'rate-limited' && !mayHavePosted && now() + (err.retryAfterMs ?? 1000) >= data.deadline)
-        return await expired();
-      // A final failure that posted nothing frees the call for another job; anything retryable keeps the claim.
-      if ((err as Error)?.name === 'UnrecoverableError' || (isGenesysApiError(err) && !['rate-limited', 'transient', 'ambiguous'].includes(err.kind)))
-        await releaseUnused();
-      throw await toControlFlow(err, job, token, log, { requests });
+      const hopeless = await run.expireIfHopeless(err);
+      if (hopeless) return hopeless;
+      throw await run.toControlFlow(err);
     }
   };
+}
+
+/** One run of one job. */
+class Run {
+  private readonly data: FallbackJobData;
+  private readonly jobId: string;
+  private readonly log: Log;
+  private requests = 0;
+  /** This job holds the conversation's claim. */
+  private claimed = false;
+  /** A POST of this job may have landed (from the claim, or sent in this run). */
+  private posted: PostedState | undefined;
+  private posts = 0;
+  private savedLeg: string | undefined;
+  private readonly refused = new Set<string>();
+  /** Reads of an accepted transfer that showed nothing (this run). */
+  private unseen = 0;
+
+  constructor(
+    private readonly deps: ProcessorDeps,
+    private readonly job: Job<FallbackJobData>,
+    private readonly token: string | undefined,
+    private readonly signal: AbortSignal | undefined,
+    private readonly now: () => number,
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+  ) {
+    this.data = job.data;
+    this.jobId = job.id!;
+    this.log = deps.log.child({ jobId: job.id, conversationId: job.data.conversationId });
+  }
+
+  private get cid(): string {
+    return this.data.conversationId;
+  }
+
+  private untilDeadline(): number {
+    return this.data.deadline - this.now();
+  }
+
+  private claimTtl(): number {
+    return Math.max(0, this.untilDeadline()) + this.deps.confirm.graceMs + this.deps.claimTtlMs;
+  }
+
+  async execute(): Promise<FallbackResult> {
+    const d = this.data;
+    const starts = this.job.attemptsStarted ?? 1;
+    const stalls = (this.job as { stalledCounter?: number }).stalledCounter ?? 0;
+    const worn = starts > this.deps.maxStarts ? `started ${starts} times` : stalls > this.deps.maxStalls ? `stalled ${stalls} times (its worker died or froze)` : undefined;
+
+    const claim = await this.deps.claims.acquire(this.cid, this.jobId, this.claimTtl());
+    if (!claim.ok) return this.anotherJob(claim, worn);
+    this.claimed = true;
+    if (claim.done) return this.transferred(claim.leg ?? d.participantId ?? 'unknown', true);
+    this.savedLeg = claim.leg;
+    this.posts = claim.posts;
+    if (claim.postedAt !== undefined && claim.leg !== undefined) this.posted = { leg: claim.leg, at: claim.postedAt, accepted: claim.accepted };
+
+    if (worn) {
+      // A final failure may only be declared once we know whether a POST of ours moved the caller.
+      if (this.posted) return this.afterPost({ final: worn });
+      return this.failFinal(REASONS.attemptsExhausted, worn);
+    }
+    if (this.posted) return this.afterPost();
+    if (this.untilDeadline() <= 0) return this.expired();
+    return this.beforePost();
+  }
+
+  // ---- another job holds the call --------------------------------------------------------------------------
+
+  private async anotherJob(claim: ClaimResult, worn: string | undefined): Promise<FallbackResult> {
+    if (claim.done) {
+      this.log.info({ holder: claim.holder }, 'another job of this call moved it; nothing to do');
+      return this.transferred(claim.leg ?? this.data.participantId ?? 'unknown', true);
+    }
+    if (worn) fail(REASONS.attemptsExhausted, worn);
+    if (this.untilDeadline() <= 0) return this.expired();
+    // No Genesys request: the holder decides. Look at the claim (one Redis call) again in a second.
+    const at = Math.min(this.now() + 1000, this.data.deadline);
+    this.log.debug({ holder: claim.holder, until: new Date(at).toISOString() }, 'another job holds this conversation; waiting');
+    throw new Later(at, `conversation claimed by ${claim.holder}`);
+  }
+
+  // ---- before any POST of ours may have landed ------------------------------------------------------------
+
+  private async beforePost(): Promise<FallbackResult> {
+    const d = this.data;
+    // Nothing was ever sent for this job (a hand-back before sending changes nothing) and no person replayed it:
+    // the event's participantId saves the first read — a POST to a stale leg is refused, then the call is read.
+    const untouched = this.posts === 0 && !d.retried;
+    if (this.savedLeg === undefined && d.participantId !== undefined && untouched) return this.post(d.participantId, true);
+    if (this.savedLeg !== undefined && !d.retried) return this.post(this.savedLeg, false);
+    return this.lookAndPost(false, true);
+  }
+
+  /** Reads the call (shared, or directly), decides, and posts or finishes. */
+  private async lookAndPost(live: boolean, first: boolean): Promise<FallbackResult> {
+    const view = await this.read(live ? 'live' : 'batched', 'high', this.preTransferWait(first));
+    const verdict = decideBeforePost(view, {
+      target: this.data.target,
+      policy: this.deps.legPolicy,
+      ...(this.savedLeg !== undefined ? { savedLeg: this.savedLeg } : {}),
+      ...(this.data.participantId !== undefined ? { hintLeg: this.data.participantId } : {}),
+      failedAt: this.data.receivedAt,
+      refused: this.refused,
+    });
+    switch (verdict.do) {
+      case 'finish-transferred':
+        this.log.info({ evidence: verdict.evidence }, 'already transferred; not posting');
+        return this.transferred(this.savedLeg ?? this.data.participantId ?? 'unknown', true);
+      case 'call-ended':
+        return this.failFinal(REASONS.callEnded, verdict.reason);
+      case 'wait':
+        this.log.info({ evidence: verdict.evidence }, 'a transfer of this call is in progress; looking again shortly');
+        throw new Later(Math.min(this.now() + 1000, this.data.deadline), verdict.evidence);
+      case 'read-live':
+        if (live) return this.failFinal(REASONS.noReplaceableLeg, verdict.why);
+        return this.lookAndPost(true, false);
+      case 'no-leg':
+        return this.failFinal(REASONS.noReplaceableLeg, verdict.why);
+      case 'post':
+        if (verdict.legId !== this.savedLeg) {
+          this.savedLeg = verdict.legId;
+          await this.deps.claims.saveLeg(this.cid, this.jobId, verdict.legId);
+        }
+        return this.post(verdict.legId, false);
+    }
+  }
+
+  /** Requests before the POST must leave before the deadline; the first of a run may wait only briefly. */
+  private preTransferWait(first: boolean): number {
+    const left = Math.max(0, this.untilDeadline());
+    // At most half the time left for a first request: under a backlog the POST waits about as long as the read
+    // did, so a job that could only read before its deadline would spend a request for nothing.
+    return first ? Math.min(this.deps.pacing.firstRequestMaxWaitMs, left / 2) : Math.min(this.deps.pacing.inFlightMaxWaitMs, left);
+  }
+
+  private async read(how: 'live' | 'batched', priority: 'high' | 'low', maxWaitMs: number): Promise<ConversationView> {
+    this.checkAborted();
+    const ctx: RequestContext = { priority, maxWaitMs };
+    const view = how === 'live' ? await this.deps.reader.live(this.cid, ctx) : await this.deps.reader.batched(this.cid, ctx);
+    this.requests += 1;
+    return view;
+  }
+
+  // ---- the POST ------------------------------------------------------------------------------------------
+
+  private async post(legId: string, blind: boolean): Promise<FallbackResult> {
+    if (this.untilDeadline() <= 0) return this.expired();
+    if (this.posts >= this.deps.maxPosts) return this.failFinal(REASONS.attemptsExhausted, `${this.posts} transfer requests sent, none moved the call`);
+    this.checkAborted();
+    let markedAt = 0;
+    const ctx: RequestContext = {
+      priority: 'high',
+      maxWaitMs: blind ? this.preTransferWait(true) : Math.min(this.deps.pacing.inFlightMaxWaitMs, Math.max(0, this.untilDeadline())),
+      beforeSend: async () => {
+        this.checkAborted();
+        const at = this.now();
+        const refusal = this.token === undefined ? undefined : await this.deps.claims.markPosting(this.cid, this.jobId, this.token, legId, at, this.claimTtl());
+        if (refusal === 'lock-lost') throw new LockLost('no POST: this run lost its job lock');
+        if (refusal) throw new Later(this.now() + 1000, 'no POST: another job holds the call now');
+        markedAt = this.now();
+        this.posted = { leg: legId, at, accepted: false };
+        this.posts += 1;
+      },
+      fence: () => {
+        // S15: the mark and the send must be one moment; a process frozen in between sends nothing.
+        if (this.signal?.aborted) throw new LockLost('run aborted before the POST left');
+        if (this.now() - markedAt > this.deps.fenceMs) throw new LockLost(`the POST did not leave within ${this.deps.fenceMs} ms of its mark`);
+      },
+    };
+    try {
+      await this.deps.genesys.transfer(this.cid, legId, this.data.target, this.deps.strategy, ctx);
+      this.requests += 1;
+    } catch (err) {
+      return this.postFailed(err, legId);
+    }
+    this.posted = { leg: legId, at: this.posted?.at ?? this.now(), accepted: true };
+    await this.deps.claims.markAccepted(this.cid, this.jobId);
+    this.log.debug({ participantId: legId, target: this.data.target }, 'transfer accepted (202)');
+    return this.confirm(legId);
+  }
+
+  private async postFailed(err: unknown, legId: string): Promise<FallbackResult> {
+    // A fence that stopped the POST after its mark leaves the mark: whoever owns the job now waits it out.
+    if (!isGenesysApiError(err)) throw err;
+    if (err.status !== 0 || err.kind === 'ambiguous') this.requests += 1;
+    // Everything but an unanswered send is proof the POST did not land: forget the mark.
+    if (err.kind !== 'ambiguous' && this.posted && !this.posted.accepted) {
+      this.posted = undefined;
+      await this.deps.claims.clearPosting(this.cid, this.jobId).catch(() => undefined);
+    }
+    if (err.kind === 'leg-refused') {
+      // S11: the named leg is not (or no longer) connected. Says nothing about the call: read it, decide again.
+      this.refused.add(legId);
+      this.log.info({ participantId: legId, code: err.code, status: err.status }, 'Genesys refused the leg; reading the call');
+      return this.lookAndPost(true, false).catch((e: unknown) => {
+        if ((e as Error)?.name === 'UnrecoverableError' && (e as Error).message.startsWith(REASONS.noReplaceableLeg))
+          fail(REASONS.rejected, `${withCorrelation(err)} (and no other bot leg is live)`);
+        throw e;
+      });
+    }
+    if (err.kind === 'ambiguous') {
+      // S14: it may land later. Read only once it can no longer land.
+      const wait = settleWait(this.posted ?? { leg: legId, at: this.now(), accepted: false }, this.now(), this.deps.settleMs, this.data.deadline);
+      this.log.warn({ participantId: legId, status: err.status, code: err.code, correlationId: err.correlationId, waitMs: wait }, 'transfer unanswered; reading once it can no longer land');
+      throw new Later(this.now() + Math.max(wait, 1), 'transfer unanswered');
+    }
+    throw err;
+  }
+
+  // ---- after a POST ----------------------------------------------------------------------------------------
+
+  private async confirm(legId: string): Promise<FallbackResult> {
+    const plan = confirmPlan({
+      reads: this.deps.confirm.reads,
+      delayMs: this.deps.confirm.delayMs,
+      pressure: this.deps.pressure(),
+      analytics: this.deps.reader.usesAnalytics,
+      analyticsLagMs: this.deps.analyticsLagMs,
+    });
+    if (plan.how === 'trust') return this.transferred(legId, false);
+    if (plan.how === 'deferred') throw new Later(this.now() + plan.afterMs, 'confirmation deferred while callers wait');
+    for (const delay of plan.delaysMs) {
+      await this.sleep(delay, this.signal);
+      const outcome = await this.judge(await this.read('live', 'low', this.deps.pacing.inFlightMaxWaitMs));
+      if (outcome) return outcome;
+    }
+    // Still not conclusive: look again later, from the queue (the worker slot is not held meanwhile).
+    throw new Later(this.now() + this.deps.confirm.delayMs * 2 ** this.deps.confirm.reads, 'transfer not confirmed yet');
+  }
+
+  /** A run that found its own earlier POST in the claim (or a `final` reason to stop, once the POST is judged). */
+  private async afterPost(opts: { final?: string } = {}): Promise<FallbackResult> {
+    const posted = this.posted!;
+    const wait = settleWait(posted, this.now(), this.deps.settleMs, this.data.deadline);
+    if (wait > 0 && !opts.final) throw new Later(this.now() + wait, 'an earlier transfer request may still land');
+    // After an unanswered POST, or for a final word, the live state decides; an accepted one may share a read.
+    const live = !posted.accepted || opts.final !== undefined || !this.deps.reader.usesAnalytics;
+    const view = await this.read(live ? 'live' : 'batched', posted.accepted ? 'low' : 'high', this.deps.pacing.inFlightMaxWaitMs);
+    const outcome = await this.judge(view, opts.final);
+    if (outcome) return outcome;
+    throw new Later(this.now() + Math.max(this.deps.confirm.delayMs, 1000), 'transfer not confirmed yet');
+  }
+
+  /** Acts on decideAfterPost; undefined: nothing conclusive, look again later. */
+  private async judge(view: ConversationView, final?: string): Promise<FallbackResult | undefined> {
+    const posted = this.posted!;
+    const verdict = decideAfterPost(view, {
+      target: this.data.target,
+      posted,
+      now: this.now(),
+      analyticsLagMs: this.deps.analyticsLagMs,
+      pendingPollMs: 1000,
+    });
+    const pastGrace = this.now() > this.data.deadline + this.deps.confirm.graceMs;
+    switch (verdict.do) {
+      case 'finish-transferred':
+        this.log.debug({ evidence: verdict.evidence }, 'transfer confirmed');
+        // Learned by reading, not from a 202 (an unanswered POST that landed): "already transferred".
+        return this.transferred(posted.leg, !posted.accepted);
+      case 'call-ended':
+        return this.failFinal(REASONS.callEnded, `caller hung up before the transfer completed (${verdict.reason})`);
+      case 'read-live':
+        return this.judge(await this.read('live', posted.accepted ? 'low' : 'high', this.deps.pacing.inFlightMaxWaitMs), final);
+      case 'wait':
+        if (final) return this.failFinal(REASONS.attemptsExhausted, `${final}; ${verdict.why}`);
+        if (pastGrace) return this.failFinal(REASONS.unconfirmed, `${verdict.why}, ${this.deps.confirm.graceMs / 1000} s past the deadline`);
+        throw new Later(this.now() + verdict.ms, verdict.why);
+      case 'post-again':
+        this.posted = undefined;
+        await this.deps.claims.clearPosting(this.cid, this.jobId);
+        if (final) return this.failFinal(REASONS.attemptsExhausted, `${final}; ${verdict.why}`);
+        if (this.untilDeadline() <= 0) return this.expired();
+        this.log.info({ participantId: posted.leg, why: verdict.why }, 'posting the transfer again');
+        // The same leg if it is still the bot's (a Failed transfer leaves it connected); else choose again.
+        return this.lookAndPostFrom(view);
+      case 'not-seen':
+        this.unseen += 1;
+        if (final) return this.failFinal(REASONS.attemptsExhausted, `${final}; ${verdict.why}`);
+        if (this.unseen >= this.deps.confirm.reads || pastGrace)
+          return this.failFinal(REASONS.unconfirmed, `Genesys accepted the transfer of ${posted.leg} but did not show it after ${this.unseen} reads`);
+        return undefined;
+    }
+  }
+
+  /** Posts again after a transfer that did not happen, deciding on the view just read. */
+  private async lookAndPostFrom(view: ConversationView): Promise<FallbackResult> {
+    const verdict = decideBeforePost(view, {
+      target: this.data.target,
+      policy: this.deps.legPolicy,
+      ...(this.savedLeg !== undefined ? { savedLeg: this.savedLeg } : {}),
+      ...(this.data.participantId !== undefined ? { hintLeg: this.data.participantId } : {}),
+      failedAt: this.data.receivedAt,
+      refused: this.refused,
+    });
+    if (verdict.do === 'post') return this.post(verdict.legId, false);
+    if (verdict.do === 'read-live') return this.lookAndPost(true, false);
+    if (verdict.do === 'finish-transferred') return this.transferred(this.savedLeg ?? 'unknown', true);
+    if (verdict.do === 'call-ended') return this.failFinal(REASONS.callEnded, verdict.reason);
+    if (verdict.do === 'wait') throw new Later(Math.min(this.now() + 1000, this.data.deadline), verdict.evidence);
+    return this.failFinal(REASONS.noReplaceableLeg, verdict.why);
+  }
+
+  // ---- endings -------------------------------------------------------------------------------------------
+
+  private async transferred(participantId: string, alreadyTransferred: boolean): Promise<FallbackResult> {
+    if (this.claimed) await this.deps.claims.finish(this.cid, this.jobId, this.deps.doneTtlMs).catch(() => undefined);
+    this.log.info({ participantId, alreadyTransferred, genesysRequests: this.requests }, 'transferred');
+    return { outcome: 'transferred', at: this.now(), target: this.data.target, participantId, alreadyTransferred, genesysRequests: this.requests };
+  }
+
+  private async expired(): Promise<FallbackResult> {
+    await this.releaseUnused();
+    this.log.warn({ deadline: new Date(this.data.deadline).toISOString(), genesysRequests: this.requests }, 'fallback expired before transfer');
+    return { outcome: 'expired', at: this.now(), deadline: this.data.deadline, reason: REASONS.deadlinePassed };
+  }
+
+  /** Frees the call for another job when nothing of ours may have landed. */
+  private async releaseUnused(): Promise<void> {
+    if (this.claimed && !this.posted) {
+      this.claimed = false;
+      await this.deps.claims.release(this.cid, this.jobId).catch(() => undefined);
+    }
+  }
+
+  private async failFinal(reason: ReasonCode, detail: string): Promise<never> {
+    await this.releaseUnused();
+    fail(reason, detail);
+  }
+
+  private checkAborted(): void {
+    if (!this.signal?.aborted) return;
+    throw this.signal.reason === 'lock-lost' ? new LockLost('lock lost') : new HandBack('shutting down');
+  }
+
+  // ---- BullMQ control flow -------------------------------------------------------------------------------
+
+  /**
+   * A refused slot or a 429 whose wait reaches past the deadline, while nothing of ours may have landed: the
+   * caller cannot be moved in time, so the job expires now — the wait is never shortened, nothing is sent early,
+   * and no further request is spent on this caller (S8, S17).
+   */
+  async expireIfHopeless(err: unknown): Promise<FallbackResult | undefined> {
+    if (!isGenesysApiError(err) || err.kind !== 'rate-limited' || this.posted) return undefined;
+    if (worthWaiting(this.now(), err.retryAfterMs ?? 1000, this.data.deadline)) return undefined;
+    return this.expired();
+  }
 
   /** Maps an error onto what BullMQ should do with the job. */
-  async function toControlFlow(
-    err: unknown,
-    job: Job<FallbackJobData>,
-    token: string | undefined,
-    log: Log,
-    ctx: { requests: number },
-  ): Promise<Error> {
+  async toControlFlow(err: unknown): Promise<Error> {
+    const { job, token, log } = this;
     const name = (err as Error)?.name;
-    if (name === 'DelayedError') return err as Error;
+    if (name === 'DelayedError' || name === 'WaitingError') return err as Error;
+    if (name === 'LockLost') {
+      // Another run owns the job now (S15): touch nothing.
+      log.warn({ reason: (err as Error).message }, 'this run lost its job; leaving it to the run that holds it');
+      return new WaitingError();
+    }
+    if (name === 'Later') {
+      const later = err as Later;
+      if (token) {
+        await job.moveToDelayed(Math.max(later.at, this.now() + 1), token);
+        return new DelayedError();
+      }
+      return new Error(later.why);
+    }
     if (name === 'HandBack') {
       // Shutdown: back to wait without using an attempt; the next run reads before posting.
       if (token) await job.moveToWait(token);
@@ -290,43 +544,55 @@ export function createFallbackProcessor(deps: ProcessorDeps) {
       return new WaitingError();
     }
     if (name === 'UnrecoverableError') {
-      const reason = (err as Error).message;
-      log.warn({ reason, genesysRequests: ctx.requests }, 'fallback failed permanently');
+      log.warn({ reason: (err as Error).message, genesysRequests: this.requests }, 'fallback failed permanently');
       return err as Error;
     }
     if (!isGenesysApiError(err)) {
       log.error({ err }, 'unexpected error in fallback job');
-      return retryOrExhaust(job, (err as Error)?.message ?? String(err));
+      return this.retryOrExhaust((err as Error)?.message ?? String(err));
     }
     const e = err as GenesysApiError;
     const facts = { status: e.status, code: e.code, correlationId: e.correlationId, request: e.request };
     switch (e.kind) {
       case 'rate-limited': {
         const ms = e.retryAfterMs ?? 1000;
-        log.warn({ ...facts, retryAfterMs: ms }, e.code === 'client.pacing' ? 'request budget used: pausing the queue' : 'Genesys 429: pausing the queue');
-        await deps.rateLimitQueue(ms);
+        if (e.code === 'client.deferred' || this.posted) {
+          // A confirmation waits its turn alone; the callers' requests go on.
+          if (token) {
+            await job.moveToDelayed(this.now() + ms, token);
+            return new DelayedError();
+          }
+        }
+        log.warn({ ...facts, retryAfterMs: ms }, e.status === 0 ? 'request budget used: pausing the queue' : 'Genesys 429: pausing the queue');
+        await this.deps.rateLimitQueue(ms);
         return Worker.RateLimitError();
       }
       case 'transient':
       case 'ambiguous':
         log.warn({ ...facts, kind: e.kind, attemptsMade: job.attemptsMade }, 'transient Genesys error; will retry');
-        return retryOrExhaust(job, withCorrelation(e));
+        return this.retryOrExhaust(withCorrelation(e));
       case 'gone':
+        await this.releaseUnused();
         return new UnrecoverableError(formatFailure(REASONS.callEnded, withCorrelation(e)));
       case 'auth':
+        await this.releaseUnused();
         log.error(facts, 'Genesys refused our credentials');
         return new UnrecoverableError(formatFailure(REASONS.authFailed, withCorrelation(e)));
       case 'forbidden':
+        await this.releaseUnused();
         log.error({ ...facts, missingPermissions: e.missingPermissions }, 'OAuth client lacks a permission');
         return new UnrecoverableError(formatFailure(REASONS.forbidden, withCorrelation(e)));
+      case 'leg-refused':
       case 'permanent':
-        log.error(facts, 'Genesys rejected the transfer');
+        await this.releaseUnused();
+        log.error(facts, 'Genesys rejected the request');
         return new UnrecoverableError(formatFailure(REASONS.rejected, withCorrelation(e)));
     }
   }
 
-  function retryOrExhaust(job: Job<FallbackJobData>, detail: string): Error {
-    const attempts = job.opts.attempts ?? 1;
-    return job.attemptsMade + 1 >= attempts ? new UnrecoverableError(formatFailure(REASONS.attemptsExhausted, detail)) : new Error(detail);
+  private retryOrExhaust(detail: string): Error {
+    const attempts = this.job.opts.attempts ?? 1;
+    // An attempt that may have posted keeps the claim; its next run reads first (afterPost).
+    return this.job.attemptsMade + 1 >= attempts ? new UnrecoverableError(formatFailure(REASONS.attemptsExhausted, detail)) : new Error(detail);
   }
 }

@@ -6,6 +6,7 @@ export function validateJobData(data: unknown): string | undefined {
   if (typeof d['conversationId'] !== 'string' || d['conversationId'] === '') return 'conversationId missing';
   if (typeof d['deadline'] !== 'number' || !Number.isFinite(d['deadline'])) return 'deadline missing';
   if (d['participantId'] !== undefined && typeof d['participantId'] !== 'string') return 'participantId is not a string';
+  if (d['retried'] !== undefined && !(typeof d['retried'] === 'number' && Number.isInteger(d['retried']) && d['retried'] >= 0)) return 'retried is not a count';
   const t = d['target'] as Record<string, unknown> | undefined;
   if (!t || typeof t !== 'object') return 'target missing';
   switch (t['kind']) {

@@ -1,71 +1,118 @@
 import type { Redis } from 'ioredis';
 
-const POSTING = '|posting';
+/*
+ * A claim is a hash per conversation: job (the job moving the call), leg (the bot leg it chose), posted (epoch ms a
+ * transfer POST was allowed to leave; absent when none may have), accepted (1 once Genesys answered 202), done (1
+ * once the job finished transferred) and posts (POSTs allowed so far).
+ */
 
-// KEYS: claim  ARGV: holder. Deletes the claim only if `holder` holds it (in either state).
-const RELEASE = `
-local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] or v == ARGV[1] .. '${POSTING}' then return redis.call('DEL', KEYS[1]) end
-return 0
+// KEYS: claim  ARGV: job, ttlMs. Takes the claim, renews one's own, or reports the holder's.
+const ACQUIRE = `
+local job = redis.call('HGET', KEYS[1], 'job')
+if not job then
+  redis.call('HSET', KEYS[1], 'job', ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return {1}
+end
+if job == ARGV[1] and redis.call('HGET', KEYS[1], 'done') ~= '1' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {job == ARGV[1] and 1 or 0, job, redis.call('HGET', KEYS[1], 'leg') or '', redis.call('HGET', KEYS[1], 'posted') or '',
+  redis.call('HGET', KEYS[1], 'accepted') or '', redis.call('HGET', KEYS[1], 'done') or '', redis.call('HGET', KEYS[1], 'posts') or '0'}
 `;
 
-// KEYS: claim  ARGV: holder, ttlMs. Marks `holder`'s claim as "a POST may have left" (only if it holds it).
+// KEYS: claim, jobLock  ARGV: job, lockToken, leg, now, ttlMs.
+// The fence of a transfer POST (issue scenario S15): allowed only while `job` holds the claim AND the job's BullMQ
+// lock still holds this run's token — a run whose lock passed to another run (a frozen process, a Redis blip longer
+// than the lock) is refused here, atomically, and posts nothing.
 const MARK_POSTING = `
-local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] or v == ARGV[1] .. '${POSTING}' then
-  redis.call('SET', KEYS[1], ARGV[1] .. '${POSTING}', 'PX', tonumber(ARGV[2]))
-  return 1
-end
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 'lock-lost' end
+if redis.call('HGET', KEYS[1], 'job') ~= ARGV[1] then return 'not-holder' end
+redis.call('HSET', KEYS[1], 'leg', ARGV[3], 'posted', ARGV[4], 'accepted', '0')
+redis.call('HINCRBY', KEYS[1], 'posts', 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 'ok'
+`;
+
+// KEYS: claim  ARGV: job, field, value. Sets a field of `job`'s claim (only if it holds it).
+const SET_FIELD = `
+if redis.call('HGET', KEYS[1], 'job') ~= ARGV[1] then return 0 end
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[2]) else redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) end
+return 1
+`;
+
+// KEYS: claim  ARGV: job, ttlMs. The call is moved: every other job of this conversation finishes without a request.
+const FINISH = `
+if redis.call('HGET', KEYS[1], 'job') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'done', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+// KEYS: claim  ARGV: job. Gives the claim up (only the holder, and never once done).
+const RELEASE = `
+if redis.call('HGET', KEYS[1], 'job') == ARGV[1] and redis.call('HGET', KEYS[1], 'done') ~= '1' then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
 
 type ClaimRedis = Redis & {
-  fallbackReleaseClaim(key: string, holder: string): Promise<number>;
-  fallbackMarkPosting(key: string, holder: string, ttlMs: number): Promise<number>;
+  fallbackClaimAcquire(key: string, job: string, ttlMs: number): Promise<(string | number)[]>;
+  fallbackClaimMarkPosting(key: string, lock: string, job: string, token: string, leg: string, now: number, ttlMs: number): Promise<string>;
+  fallbackClaimSet(key: string, job: string, field: string, value: string): Promise<number>;
+  fallbackClaimFinish(key: string, job: string, ttlMs: number): Promise<number>;
+  fallbackClaimRelease(key: string, job: string): Promise<number>;
 };
 
-/** Who holds a conversation, and whether a transfer POST of theirs may have left. */
+/** What a claim records about the job holding it. */
 export interface ClaimState {
+  /** The job moving the call. */
   holder: string;
-  posting: boolean;
+  /** The bot leg it chose (every later run of that job acts on it). */
+  leg?: string;
+  /** Epoch ms a transfer POST of the holder was allowed to leave: it may have landed. */
+  postedAt?: number;
+  /** Genesys answered 202 to the holder's last POST. */
+  accepted: boolean;
+  /** The holder finished with the call transferred. */
+  done: boolean;
+  /** POSTs the holder was allowed so far. */
+  posts: number;
 }
 
 /** Result of trying to claim a conversation. */
-export interface ClaimResult {
+export interface ClaimResult extends ClaimState {
+  /** True when this job holds the claim (newly, or still from an earlier run). */
   ok: boolean;
-  /** Who holds it (this holder when ok). */
-  holder: string | null;
-  /** True when this holder already held it (an earlier run of the same job). */
-  renewed: boolean;
-  /** True when this holder marked a POST as about to leave in an earlier run: it may have landed. */
-  posting: boolean;
 }
 
-function parse(value: string | null): ClaimState | null {
-  if (value === null) return null;
-  return value.endsWith(POSTING) ? { holder: value.slice(0, -POSTING.length), posting: true } : { holder: value, posting: false };
-}
+/** Why markPosting refused: the run's BullMQ lock passed to another run, or another job holds the call. */
+export type PostingRefusal = 'lock-lost' | 'not-holder';
 
 /**
- * One job moves a conversation, across all jobs and processes.
+ * One job moves a conversation, across all jobs and processes, and remembers across its runs what it did.
  *
  * Transfers are not idempotent. Two jobs for one call (two distinct failure events) could each read "not
- * transferred yet" and each post. A job claims the call before its first request and keeps the claim until the
- * job's deadline has passed (unless it gives up for good without posting); a job that finds another job's claim
- * reads the conversation and waits instead of posting. Right before its POST a job marks its claim `posting`:
- * its later runs (after a timeout, a crash, a lost lock) then know a transfer may have landed and read before
- * anything else, while a run that was only handed back by the pacer (nothing sent) need not.
+ * transferred yet" and each post: a job claims the call before its first request and keeps the claim until its
+ * deadline has passed (unless it gives up for good without posting); another job finds the claim and waits, or
+ * finishes at once when the claim says the call was moved. Right before a POST the job marks the claim — fenced by
+ * its BullMQ lock token — with the leg and the time: its later runs (after a timeout, a crash, a lost lock) know a
+ * transfer may have landed, on which leg and since when, and wait until it can no longer land before they read.
  */
 export class ConversationClaims {
   private readonly redis: ClaimRedis;
 
+  /**
+   * @param lockKeyOf the BullMQ lock key of a job (`queue.toKey(jobId) + ':lock'`): same hash tag as the claims.
+   */
   constructor(
     redis: Redis,
     private readonly prefix: string,
+    private readonly lockKeyOf: (jobId: string) => string,
   ) {
-    if (!(redis as unknown as Partial<ClaimRedis>).fallbackReleaseClaim) {
-      redis.defineCommand('fallbackReleaseClaim', { numberOfKeys: 1, lua: RELEASE });
-      redis.defineCommand('fallbackMarkPosting', { numberOfKeys: 1, lua: MARK_POSTING });
+    if (!(redis as unknown as Partial<ClaimRedis>).fallbackClaimAcquire) {
+      redis.defineCommand('fallbackClaimAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+      redis.defineCommand('fallbackClaimMarkPosting', { numberOfKeys: 2, lua: MARK_POSTING });
+      redis.defineCommand('fallbackClaimSet', { numberOfKeys: 1, lua: SET_FIELD });
+      redis.defineCommand('fallbackClaimFinish', { numberOfKeys: 1, lua: FINISH });
+      redis.defineCommand('fallbackClaimRelease', { numberOfKeys: 1, lua: RELEASE });
     }
     this.redis = redis as unknown as ClaimRedis;
   }
@@ -74,31 +121,53 @@ export class ConversationClaims {
     return `${this.prefix}:claim:${conversationId}`;
   }
 
-  /** Claims `conversationId` for `holder` for `ttlMs`, or reports who holds it. Re-claiming your own claim renews it. */
-  async acquire(conversationId: string, holder: string, ttlMs: number): Promise<ClaimResult> {
-    const key = this.key(conversationId);
-    const ttl = Math.max(1000, Math.ceil(ttlMs));
-    if ((await this.redis.set(key, holder, 'PX', ttl, 'NX')) === 'OK') return { ok: true, holder, renewed: false, posting: false };
-    const current = parse(await this.redis.get(key));
-    if (current?.holder === holder) {
-      await this.redis.pexpire(key, ttl);
-      return { ok: true, holder, renewed: true, posting: current.posting };
-    }
-    return { ok: false, holder: current?.holder ?? null, renewed: false, posting: false };
+  /** Claims `conversationId` for `job` for `ttlMs`, renews the job's own claim, or reports who holds it. */
+  async acquire(conversationId: string, job: string, ttlMs: number): Promise<ClaimResult> {
+    const r = await this.redis.fallbackClaimAcquire(this.key(conversationId), job, Math.max(1000, Math.ceil(ttlMs)));
+    if (r.length === 1) return { ok: true, holder: job, accepted: false, done: false, posts: 0 };
+    const [ok, holder, leg, posted, accepted, done, posts] = r.map(String);
+    return {
+      ok: ok === '1',
+      holder: holder!,
+      ...(leg ? { leg } : {}),
+      ...(posted ? { postedAt: Number(posted) } : {}),
+      accepted: accepted === '1',
+      done: done === '1',
+      posts: Number(posts) || 0,
+    };
   }
 
-  /** Marks `holder`'s claim: a transfer POST is about to leave. False if `holder` no longer holds it. */
-  async markPosting(conversationId: string, holder: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.fallbackMarkPosting(this.key(conversationId), holder, Math.max(1000, Math.ceil(ttlMs)))) === 1;
+  /**
+   * Marks that a transfer POST of `job` on `leg` is about to leave at `now`, if the job still holds the claim and
+   * its BullMQ lock still holds `lockToken`. Returns undefined when allowed, else why not (then: do not post).
+   */
+  async markPosting(conversationId: string, job: string, lockToken: string, leg: string, now: number, ttlMs: number): Promise<PostingRefusal | undefined> {
+    const r = await this.redis.fallbackClaimMarkPosting(this.key(conversationId), this.lockKeyOf(job), job, lockToken, leg, now, Math.max(1000, Math.ceil(ttlMs)));
+    return r === 'ok' ? undefined : (r as PostingRefusal);
   }
 
-  /** Who holds `conversationId` now, if anyone. */
-  async stateOf(conversationId: string): Promise<ClaimState | null> {
-    return parse(await this.redis.get(this.key(conversationId)));
+  /** Genesys answered 202 to the POST just marked. */
+  async markAccepted(conversationId: string, job: string): Promise<void> {
+    await this.redis.fallbackClaimSet(this.key(conversationId), job, 'accepted', '1');
   }
 
-  /** Gives the claim up (only if `holder` holds it): after a definite refusal, another job may try. */
-  async release(conversationId: string, holder: string): Promise<void> {
-    await this.redis.fallbackReleaseClaim(this.key(conversationId), holder);
+  /** The POST just marked provably did not land (refused by Genesys or never sent): forget it. */
+  async clearPosting(conversationId: string, job: string): Promise<void> {
+    await this.redis.fallbackClaimSet(this.key(conversationId), job, 'posted', '');
+  }
+
+  /** Remembers the leg `job` chose, before any POST (a later run acts on the same leg). */
+  async saveLeg(conversationId: string, job: string, leg: string): Promise<void> {
+    await this.redis.fallbackClaimSet(this.key(conversationId), job, 'leg', leg);
+  }
+
+  /** The call was moved: keep the claim (marked done) for `ttlMs`, so later jobs of the call finish at once. */
+  async finish(conversationId: string, job: string, ttlMs: number): Promise<void> {
+    await this.redis.fallbackClaimFinish(this.key(conversationId), job, Math.max(1000, Math.ceil(ttlMs)));
+  }
+
+  /** Gives the claim up (only the holder, never once done): after a definite refusal, another job may try. */
+  async release(conversationId: string, job: string): Promise<void> {
+    await this.redis.fallbackClaimRelease(this.key(conversationId), job);
   }
 }

@@ -18,9 +18,9 @@ export type { SubmitResult, ProducerOptions } from './producer.js';
 export { FallbackWaiter, openQueueEvents, getFallbackStatus, isFinalStatus, listFallbacks, statusViewOf } from './status.js';
 export type { EventsHandle, FallbackStatusView, LookupTarget } from './status.js';
 export { RedisPacer } from './pacer.js';
-export type { PacerOptions, Admission, SendPermit } from './pacer.js';
+export type { PacerOptions, PacerAdmission, RefusalReason } from './pacer.js';
 export { ConversationClaims } from './claims.js';
-export type { ClaimResult, ClaimState } from './claims.js';
+export type { ClaimResult, ClaimState, PostingRefusal } from './claims.js';
 /** Seed nodes of a `redis+cluster://` REDIS_URL. */
 export { parseClusterUrl } from './connection.js';
 export type { ClusterUrl } from './connection.js';

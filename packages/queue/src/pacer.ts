@@ -3,149 +3,250 @@ import type { Redis } from 'ioredis';
 /**
  * Shared admission control for Genesys requests, per OAuth client, across every worker process.
  *
- * Genesys allows ~300 requests/min per client-credentials token (genesys-cloud.md §6). A bot outage fails
- * thousands of calls at once; sending them as fast as workers can would earn a 429 storm. The pacer spaces
- * requests with GCRA (a leaky bucket on one timestamp per client: the "theoretical arrival time") in Redis, so
- * every process draws from one budget, and it holds the Retry-After of a 429 for everyone: no process sends
- * with that client before it has elapsed. Time comes from Redis (`TIME`), so process clocks cannot disagree.
+ * Genesys allows ~300 requests per minute per client-credentials token and counts them per minute, not as a
+ * smooth rate (genesys-cloud.md §6): a quiet client may spend the minute's budget at once, and during a bot outage
+ * it must, because every second a caller waits on a dead bot counts. The pacer keeps, per OAuth client, a log of
+ * its requests in Redis (a sorted set) and admits a request while fewer than `budget` are in the last
+ * `windowMs`. Each entry is scored with the request's END (its answer, or the longest it can take while under
+ * way), not its start: Genesys counts arrivals, and an arrival lies between the two, so no 60 s of Genesys' clock
+ * can hold more than `budget` of ours whatever the network did.
  *
- * A request books its slot; the caller sleeps until then. Several clients: the earliest slot among them wins.
+ * It also holds every Retry-After for everyone (no process sends with that client before it has elapsed), and
+ * serialises each client's requests (`maxInFlight`, default 1): the next request cannot leave before the previous
+ * answer — and any 429 in it — is recorded, which is what "never a request before a Retry-After" needs.
+ *
+ * Priorities: a `high` request (a caller waits for it: finding the bot leg, the transfer) leaves a demand mark;
+ * while it stands and the client has used more than half of its budget, `low` requests (confirmations) are refused
+ * at once, so callers waiting for a first transfer get the budget first. Time is Redis' (`TIME`).
  */
 
-// KEYS: tat1, blocked1, tat2, blocked2, …  ARGV: intervalMs, toleranceMs, maxWaitMs
-// Returns {index (0-based), waitMs, booked (1/0)}.
-const ACQUIRE = `
+// KEYS: per client (log, blocked, inflight)…, demand. ARGV: windowMs, budget, holdMs, holder, low (1/0), maxInFlight.
+// Returns {index (0-based; -1 none), waitMs, admitted (1/0), reason, requests in the client's window}: reason 0 admitted, 1 budget, 2 blocked,
+// 3 busy (another request of the client under way), 4 deferred (low priority while callers wait).
+const ADMIT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local maxWait = tonumber(ARGV[3])
-local best, bestWait, bestStart = 0, -1, 0
-for i = 1, #KEYS, 2 do
-  local blocked = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
-  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
-  local start = math.max(tat, now, blocked)
-  local wait = 0
-  if interval > 0 then wait = math.max(0, start - now - tolerance) end
-  if blocked > now then wait = math.max(wait, blocked - now) end
-  if bestWait < 0 or wait < bestWait then best, bestWait, bestStart = i, wait, start end
+local window, budget, hold = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local low, maxInFlight = ARGV[5] == '1', tonumber(ARGV[6])
+local demand = KEYS[#KEYS]
+local hasDemand = low and redis.call('EXISTS', demand) == 1
+local best, bestWait, bestReason, bestCount = -1, -1, 0, 0
+for i = 1, #KEYS - 1, 3 do
+  local log, blocked, inflight = KEYS[i], KEYS[i + 1], KEYS[i + 2]
+  local wait, reason, count = 0, 0, 0
+  local b = tonumber(redis.call('GET', blocked) or '0')
+  if b > now then wait, reason = b - now, 2 end
+  if budget > 0 then
+    redis.call('ZREMRANGEBYSCORE', log, '-inf', now - window)
+    count = redis.call('ZCARD', log)
+    if count >= budget then
+      -- The request fits once count - budget + 1 entries have left the window: wait for the one that leaves last.
+      local r = redis.call('ZRANGE', log, count - budget, count - budget, 'WITHSCORES')
+      local w = tonumber(r[2]) + window - now + 1
+      if w > wait then wait, reason = w, 1 end
+    elseif hasDemand and count * 2 >= budget and reason == 0 then
+      wait, reason = 2000, 4
+    end
+  end
+  if reason == 0 and maxInFlight > 0 then
+    redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+    if redis.call('ZCARD', inflight) >= maxInFlight then
+      local r = redis.call('ZRANGE', inflight, 0, 0, 'WITHSCORES')
+      wait, reason = math.max(1, math.min(25, tonumber(r[2]) - now)), 3
+    end
+  end
+  local idx = (i - 1) / 3
+  if bestWait < 0 or wait < bestWait or (wait == bestWait and reason == 0 and bestReason ~= 0) then
+    best, bestWait, bestReason, bestCount = idx, wait, reason, count
+  end
 end
-if bestWait > maxWait then return {(best - 1) / 2, bestWait, 0} end
-if interval > 0 then
-  redis.call('SET', KEYS[best], bestStart + interval, 'PX', math.ceil(tolerance + interval + 60000))
+if best < 0 then return {-1, 0, 0, 0, 0} end
+if bestReason ~= 0 then return {best, bestWait, 0, bestReason, bestCount} end
+local base = best * 3 + 1
+if budget > 0 then
+  redis.call('ZADD', KEYS[base], now + hold, ARGV[4])
+  redis.call('PEXPIRE', KEYS[base], window + hold + 1000)
 end
-return {(best - 1) / 2, bestWait, 1}
+if maxInFlight > 0 then
+  redis.call('ZADD', KEYS[base + 2], now + hold, ARGV[4])
+  redis.call('PEXPIRE', KEYS[base + 2], hold + 1000)
+end
+if not low and budget > 0 then redis.call('SET', demand, '1', 'PX', 1000) end
+return {best, 0, 1, 0, bestCount + 1}
 `;
 
-// KEYS: tat, blocked, channel  ARGV: ms, toleranceMs, clientId. Blocks the client until now+ms (never shortens a block) and queues
-// every later booking after it, with the burst credit spent: after a Retry-After the first request goes alone and
-// the next waits one interval, so if Genesys still refuses, that first 429 is seen before anything else is sent.
+// KEYS: log, inflight, blocked, channel. ARGV: holder, sent (1/0), retryAfterMs, windowMs, clientId.
+// Ends a request: its log entry is scored with now (its answer) or dropped (never sent); a 429's block is set
+// before the in-flight hold goes, so the client's next request cannot leave before the block is in Redis.
+const END = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if ARGV[2] == '1' then
+  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+else
+  redis.call('ZREM', KEYS[1], ARGV[1])
+end
+local ms = tonumber(ARGV[3])
+if ms > 0 then
+  local untilMs = now + ms
+  local current = tonumber(redis.call('GET', KEYS[3]) or '0')
+  if untilMs > current then redis.call('SET', KEYS[3], untilMs, 'PX', ms + 1000) end
+  redis.call('PUBLISH', KEYS[4], ARGV[5] .. ' ' .. (math.max(untilMs, current) - now))
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`;
+
+// KEYS: blocked, channel. ARGV: ms, clientId. Blocks the client until now+ms (never shortens a block).
 const BLOCK = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local untilMs = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[2]) or '0')
-if untilMs > current then
-  redis.call('SET', KEYS[2], untilMs, 'PX', tonumber(ARGV[1]) + 1000)
-  local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-  local resume = untilMs + tonumber(ARGV[2])
-  if tat < resume then redis.call('SET', KEYS[1], resume, 'PX', math.ceil(tonumber(ARGV[1]) + tonumber(ARGV[2]) + 60000)) end
+local ms = tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if ms > 0 and now + ms > current then
+  redis.call('SET', KEYS[1], now + ms, 'PX', ms + 1000)
+  current = now + ms
 end
-local remaining = math.max(untilMs, current) - now
-redis.call('PUBLISH', KEYS[3], ARGV[3] .. ' ' .. remaining)
+local remaining = math.max(0, current - now)
+if remaining > 0 then redis.call('PUBLISH', KEYS[2], ARGV[2] .. ' ' .. remaining) end
 return remaining
 `;
 
-// KEYS: blocked, inflight  ARGV: holder, holdMs. Starts a send: refused while a Retry-After runs (returns the ms
-// left) or while another request of this client is in flight (returns -1); else marks it in flight (returns 0).
-const BEGIN_SEND = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local blocked = tonumber(redis.call('GET', KEYS[1]) or '0')
-if blocked > now then return blocked - now end
-if redis.call('SET', KEYS[2], ARGV[1], 'PX', tonumber(ARGV[2]), 'NX') then return 0 end
-return -1
-`;
-
-// KEYS: inflight  ARGV: holder. Ends a send (only the holder's).
-const END_SEND = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`;
-
-// KEYS: blocked  Returns ms the client is still blocked for (0 if not).
+// KEYS: blocked. Returns ms the client is still blocked for (0 if not).
 const BLOCKED_FOR = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local blocked = tonumber(redis.call('GET', KEYS[1]) or '0')
-return math.max(0, blocked - now)
+return math.max(0, tonumber(redis.call('GET', KEYS[1]) or '0') - now)
 `;
 
-/** Pacing settings for one OAuth client (all clients share them). */
+// KEYS: log…  ARGV: windowMs. Requests in each client's window now.
+const USAGE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for i = 1, #KEYS do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - tonumber(ARGV[1]))
+  out[i] = redis.call('ZCARD', KEYS[i])
+end
+return out
+`;
+
+/** Budget settings, the same for every OAuth client. */
 export interface PacerOptions {
-  /** Sustained requests per minute per client; 0 disables spacing (429 blocks still apply). */
-  requestsPerMinute: number;
   /**
-   * Requests that may go at once after a quiet spell. With rate r and burst b, any 60 s window holds at most
-   * r + b requests: keep r + b under Genesys' 300.
+   * Requests per OAuth client in any `windowMs` (a sliding window); 0 = no budget (unpaced: only Retry-After
+   * blocks apply, and sends are not serialised).
    */
-  burst: number;
+  budget: number;
+  /** The window the budget counts over (ms); Genesys counts per minute. */
+  windowMs?: number;
+  /** Requests of one client under way at once (paced only; 0 = any number); 1 makes "never after a 429" hold strictly. */
+  maxInFlight?: number;
 }
 
-/** A booked (or refused) slot. */
-export interface Admission {
-  /** Index of the chosen client in the list passed to acquire. */
-  index: number;
-  /** How long to wait before sending (ms). */
-  waitMs: number;
-  /** False when the wait exceeded maxWaitMs: nothing was booked. */
-  booked: boolean;
-}
+/** Why a request was not admitted now. */
+export type RefusalReason = 'budget' | 'blocked' | 'busy' | 'deferred';
+
+/** The outcome of an admission attempt. */
+export type PacerAdmission =
+  | { admitted: true; index: number; used: number }
+  | { admitted: false; index: number; waitMs: number; reason: RefusalReason; used: number };
+
+const REASONS: Record<number, RefusalReason> = { 1: 'budget', 2: 'blocked', 3: 'busy', 4: 'deferred' };
 
 type PacerRedis = Redis & {
-  fallbackPacerAcquire(...args: (string | number)[]): Promise<[number, number, number]>;
-  fallbackPacerBlock(tat: string, blocked: string, channel: string, ms: number, toleranceMs: number, clientId: string): Promise<number>;
+  fallbackPacerAdmit(...args: (string | number)[]): Promise<[number, number, number, number, number]>;
+  fallbackPacerEnd(log: string, inflight: string, blocked: string, channel: string, holder: string, sent: number, retryAfterMs: number, windowMs: number, clientId: string): Promise<number>;
+  fallbackPacerBlock(blocked: string, channel: string, ms: number, clientId: string): Promise<number>;
   fallbackPacerBlockedFor(blocked: string): Promise<number>;
-  fallbackPacerBeginSend(blocked: string, inflight: string, holder: string, holdMs: number): Promise<number>;
-  fallbackPacerEndSend(inflight: string, holder: string): Promise<number>;
+  fallbackPacerUsage(...args: (string | number)[]): Promise<number[]>;
 };
 
-/** Whether a send may start now. */
-export type SendPermit = { ok: true } | { ok: false; blockedMs: number } | { ok: false; busy: true };
-
-/** The Redis-backed pacer. Keys live under the queue prefix (same hash tag: one slot on a cluster). */
+/** The Redis-backed budget. Keys live under the queue prefix (same hash tag: one slot on a cluster). */
 export class RedisPacer {
   private readonly redis: PacerRedis;
-  private readonly intervalMs: number;
-  private readonly toleranceMs: number;
+  readonly budget: number;
+  readonly windowMs: number;
+  readonly maxInFlight: number;
 
   constructor(
     redis: Redis,
     private readonly prefix: string,
     opts: PacerOptions,
   ) {
-    if (!(redis as unknown as Partial<PacerRedis>).fallbackPacerAcquire) {
-      redis.defineCommand('fallbackPacerAcquire', { lua: ACQUIRE });
-      redis.defineCommand('fallbackPacerBlock', { numberOfKeys: 3, lua: BLOCK });
+    if (!(redis as unknown as Partial<PacerRedis>).fallbackPacerAdmit) {
+      redis.defineCommand('fallbackPacerAdmit', { lua: ADMIT });
+      redis.defineCommand('fallbackPacerEnd', { numberOfKeys: 4, lua: END });
+      redis.defineCommand('fallbackPacerBlock', { numberOfKeys: 2, lua: BLOCK });
       redis.defineCommand('fallbackPacerBlockedFor', { numberOfKeys: 1, lua: BLOCKED_FOR });
-      redis.defineCommand('fallbackPacerBeginSend', { numberOfKeys: 2, lua: BEGIN_SEND });
-      redis.defineCommand('fallbackPacerEndSend', { numberOfKeys: 1, lua: END_SEND });
+      redis.defineCommand('fallbackPacerUsage', { lua: USAGE });
     }
     this.redis = redis as unknown as PacerRedis;
-    // Whole milliseconds: Redis PX takes integers, and 60000/290 is not one. Rounding the interval up keeps the
-    // budget a ceiling (290/min becomes one request per 207 ms: 289.9/min).
-    this.intervalMs = opts.requestsPerMinute > 0 ? Math.ceil(60_000 / opts.requestsPerMinute) : 0;
-    this.toleranceMs = this.intervalMs * Math.max(0, opts.burst - 1);
+    this.budget = Math.max(0, Math.floor(opts.budget));
+    this.windowMs = opts.windowMs ?? 60_000;
+    this.maxInFlight = this.budget > 0 ? Math.max(0, Math.floor(opts.maxInFlight ?? 1)) : 0;
   }
 
-  private keys(clientId: string): [string, string] {
+  private keys(clientId: string): { log: string; blocked: string; inflight: string } {
     const base = `${this.prefix}:pace:${clientId}`;
-    return [`${base}:tat`, `${base}:blocked`];
+    return { log: `${base}:log`, blocked: `${base}:blocked`, inflight: `${base}:inflight` };
   }
 
   /** Pub/sub channel on which every block is announced (`clientId remainingMs`). */
   get channel(): string {
     return `${this.prefix}:pace:blocks`;
+  }
+
+  /** True when a budget is set: requests are then counted and each client's sends serialised. */
+  get paced(): boolean {
+    return this.budget > 0;
+  }
+
+  /**
+   * Admits one request on the client (of `clientIds`) that can send soonest, recording it under `holder` with a
+   * hold of `holdMs` (the longest it can take; `end` shortens it). Not admitted: which client would be soonest,
+   * in how long, and why.
+   */
+  async admit(clientIds: readonly string[], holder: string, holdMs: number, priority: 'high' | 'low'): Promise<PacerAdmission> {
+    const keys = clientIds.flatMap((id) => {
+      const k = this.keys(id);
+      return [k.log, k.blocked, k.inflight];
+    });
+    const [index, waitMs, admitted, reason, used] = await this.redis.fallbackPacerAdmit(
+      keys.length + 1,
+      ...keys,
+      `${this.prefix}:pace:demand`,
+      this.windowMs,
+      this.budget,
+      Math.max(1, Math.ceil(holdMs)),
+      holder,
+      priority === 'low' ? 1 : 0,
+      this.maxInFlight,
+    );
+    return admitted === 1 ? { admitted: true, index, used } : { admitted: false, index, waitMs, reason: REASONS[reason] ?? 'budget', used };
+  }
+
+  /** Ends an admitted request (see END above). */
+  async end(clientId: string, holder: string, result: { sent: boolean; retryAfterMs?: number }): Promise<void> {
+    const k = this.keys(clientId);
+    await this.redis.fallbackPacerEnd(k.log, k.inflight, k.blocked, this.channel, holder, result.sent ? 1 : 0, Math.max(0, Math.ceil(result.retryAfterMs ?? 0)), this.windowMs, clientId);
+  }
+
+  /** Nobody may send with `clientId` for `ms` (a 429's Retry-After; 0 or less is a no-op). Returns the ms the block now lasts. */
+  async block(clientId: string, ms: number): Promise<number> {
+    return this.redis.fallbackPacerBlock(this.keys(clientId).blocked, this.channel, Math.max(0, Math.ceil(ms)), clientId);
+  }
+
+  /** How long `clientId` is still blocked (0 when free). */
+  async blockedFor(clientId: string): Promise<number> {
+    return this.redis.fallbackPacerBlockedFor(this.keys(clientId).blocked);
+  }
+
+  /** Requests each client sent in the current window (for metrics and for choosing how to confirm). */
+  async usage(clientIds: readonly string[]): Promise<number[]> {
+    if (this.budget === 0) return clientIds.map(() => 0);
+    const keys = clientIds.map((id) => this.keys(id).log);
+    return this.redis.fallbackPacerUsage(keys.length, ...keys, this.windowMs);
   }
 
   /**
@@ -176,52 +277,5 @@ export class RedisPacer {
     const timer = setInterval(() => void refresh(), refreshMs);
     timer.unref();
     return () => clearInterval(timer);
-  }
-
-  /** True when requests are spaced (a budget is set): then sends of one client are also serialised. */
-  get paced(): boolean {
-    return this.intervalMs > 0;
-  }
-
-  /** Books the earliest slot among `clientIds` if it is at most `maxWaitMs` away. */
-  async acquire(clientIds: readonly string[], maxWaitMs: number): Promise<Admission> {
-    const keys = clientIds.flatMap((id) => this.keys(id));
-    const [index, waitMs, booked] = await this.redis.fallbackPacerAcquire(
-      keys.length,
-      ...keys,
-      this.intervalMs,
-      this.toleranceMs,
-      Math.max(0, Math.floor(maxWaitMs)),
-    );
-    return { index, waitMs, booked: booked === 1 };
-  }
-
-  /** Nobody may send with `clientId` for `ms` (a 429's Retry-After). Returns the ms the block now lasts. */
-  async block(clientId: string, ms: number): Promise<number> {
-    const [tat, blocked] = this.keys(clientId);
-    return this.redis.fallbackPacerBlock(tat, blocked, this.channel, Math.max(1, Math.ceil(ms)), this.toleranceMs, clientId);
-  }
-
-  /**
-   * Starts a send for `clientId` unless a Retry-After runs or another of its requests is in flight. Serialising a
-   * client's sends is what makes "no request after a 429 until its Retry-After" hold even for requests that were
-   * already booked when the 429 came: the next one cannot leave before the previous answer (and any block it
-   * set) is in Redis. `holdMs` bounds the mark should the sender die (request timeout + margin).
-   */
-  async beginSend(clientId: string, holder: string, holdMs: number): Promise<SendPermit> {
-    const base = `${this.prefix}:pace:${clientId}`;
-    const r = await this.redis.fallbackPacerBeginSend(`${base}:blocked`, `${base}:inflight`, holder, Math.ceil(holdMs));
-    if (r === 0) return { ok: true };
-    return r > 0 ? { ok: false, blockedMs: r } : { ok: false, busy: true };
-  }
-
-  /** Ends a send begun with beginSend. */
-  async endSend(clientId: string, holder: string): Promise<void> {
-    await this.redis.fallbackPacerEndSend(`${this.prefix}:pace:${clientId}:inflight`, holder);
-  }
-
-  /** How long `clientId` is still blocked (0 when free). */
-  async blockedFor(clientId: string): Promise<number> {
-    return this.redis.fallbackPacerBlockedFor(this.keys(clientId)[1]);
   }
 }

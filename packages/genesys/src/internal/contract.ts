@@ -3,7 +3,7 @@
  * simulator over HTTP on port 0, both on one clock the test can move.
  */
 import { SEED, createSimulator, type Simulator, type SimulatorOptions } from '@fallback/genesys-sim';
-import { GenesysClient, type ReadEndpoint, type RequestGate, type RequestInfo } from '../client.js';
+import { GenesysClient, type Admission, type ReadEndpoint, type RequestContext, type RequestGate, type RequestInfo } from '../client.js';
 import { isGenesysApiError, type GenesysApiError } from '../errors.js';
 import { createHttp } from '../http.js';
 import { ClientCredentialsTokenProvider } from '../token.js';
@@ -20,12 +20,23 @@ export class TestClock {
 /** A gate that admits everything and remembers what the client told it. */
 export class RecordingGate implements RequestGate {
   acquired = 0;
+  /** Admissions still held (a hold must end once, sent or not). */
+  open = 0;
+  contexts: RequestContext[] = [];
+  ended: Array<{ sent: boolean; retryAfterMs?: number }> = [];
   blockedWith: number[] = [];
-  async acquire(): Promise<void> {
+  async admit(ctx: RequestContext, only?: number): Promise<Admission> {
     this.acquired += 1;
-  }
-  blocked(retryAfterMs: number): void {
-    this.blockedWith.push(retryAfterMs);
+    this.open += 1;
+    this.contexts.push(ctx);
+    return {
+      index: only ?? 0,
+      end: async (result) => {
+        this.open -= 1;
+        this.ended.push(result);
+        if (result.retryAfterMs !== undefined) this.blockedWith.push(result.retryAfterMs);
+      },
+    };
   }
 }
 
@@ -74,7 +85,7 @@ export async function startContract(opts: ContractOptions = {}): Promise<Contrac
     });
     const client = new GenesysClient({
       apiBaseUrl: url,
-      tokens,
+      credentials: [{ clientId: o.clientId ?? opts.clientId ?? SEED.clientId, tokens }],
       http,
       timeoutMs,
       now,
