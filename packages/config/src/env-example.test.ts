@@ -17,7 +17,7 @@ describe('.env.example', () => {
     const byName = new Map(envCatalog().map((v) => [v.name, v]));
     expect(byName.get('REDIS_URL')).toEqual({ name: 'REDIS_URL', processes: ['ingress', 'worker', 'fallbackctl'], default: 'redis://127.0.0.1:6379' });
     expect(byName.get('LOG_LEVEL')?.processes).toEqual(['ingress', 'worker', 'simulator']);
-    expect(byName.get('BOT_PURPOSES')?.default).toBe('external,ivr,agent,user');
+    expect(byName.get('BOT_PURPOSES')?.default).toBe('external,ivr');
     expect(byName.get('INGRESS_TRUST_PROXY')?.default).toBe('false');
     expect(byName.get('ADMIN_PASSWORD')?.default).toBeUndefined();
     expect([...byName.values()].filter((v) => v.required).map((v) => v.name).sort()).toEqual([
