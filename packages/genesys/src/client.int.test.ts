@@ -39,10 +39,12 @@ describe('reading conversations', () => {
     expect(ctx.sim.requests()[1]).toMatchObject({ endpoint: readEndpoint === 'calls' ? 'calls/read' : 'conversations/read', status: 200 });
   });
 
-  it('a conversation that does not exist is gone (call over)', async () => {
+  it('a conversation that does not exist is gone (call over), whichever read answers it', async () => {
     ctx = await startContract();
     const err = await failure(ctx.client.getConversation('00000000-0000-4000-8000-000000000000'));
-    expect(err).toMatchObject({ kind: 'gone', status: 404, code: 'conversation.error.conversation.not.found', request: { method: 'GET' } });
+    expect(err).toMatchObject({ kind: 'gone', status: 404, code: 'not.found', request: { method: 'GET' } });
+    const calls = ctx.newClient({ readEndpoint: 'calls' }).client;
+    expect(await failure(calls.getConversation('00000000-0000-4000-8000-000000000000'))).toMatchObject({ kind: 'gone', status: 404, code: 'conversation.error.conversation.not.found' });
   });
 
   it('an ended call reads as over in both shapes', async () => {
@@ -120,23 +122,25 @@ describe('Genesys refusals', () => {
     expect(ctx.sim.transfers()).toHaveLength(0);
   });
 
-  it('a leg that is no longer connected is permanent (conversations.error.transfer.not.connected)', async () => {
-    ctx = await startContract();
+  it.each([
+    ['bad.request', 400, 'bad.request'],
+    ['not.connected', 400, 'conversations.error.transfer.not.connected'],
+    ['not.active', 403, 'conversation.error.forbidden.not.active.participant'],
+  ] as const)('a leg that is no longer connected (Genesys answering %s) is a refused leg, never "call over" or a missing permission', async (notConnectedAnswer, status, code) => {
+    ctx = await startContract({ sim: { notConnectedAnswer } });
     const { cid, bot } = live(ctx);
     ctx.sim.hangup(cid);
-    expect(await failure(ctx.client.transfer(cid, bot, FALLBACK_QUEUE, 'replace'))).toMatchObject({
-      kind: 'permanent',
-      status: 400,
-      code: 'conversations.error.transfer.not.connected',
-    });
+    expect(await failure(ctx.client.transfer(cid, bot, FALLBACK_QUEUE, 'replace'))).toMatchObject({ kind: 'leg-refused', status, code });
   });
 
-  it('replacing the customer is refused (bad.request), an unknown participant is permanent, an unknown conversation gone', async () => {
+  it('a POST for the customer, an unknown participant or an unknown call is a refused leg: a 404 on a POST says nothing about the call', async () => {
     ctx = await startContract();
     const { cid, customer } = live(ctx);
-    expect(await failure(ctx.client.transfer(cid, customer, FALLBACK_QUEUE, 'replace'))).toMatchObject({ kind: 'permanent', code: 'bad.request' });
-    expect(await failure(ctx.client.transfer(cid, 'nobody', FALLBACK_QUEUE, 'replace'))).toMatchObject({ kind: 'permanent', status: 404 });
-    expect(await failure(ctx.client.transfer('no-such-call', 'p', FALLBACK_QUEUE, 'replace'))).toMatchObject({ kind: 'gone', status: 404 });
+    expect(await failure(ctx.client.transfer(cid, customer, FALLBACK_QUEUE, 'replace'))).toMatchObject({ kind: 'leg-refused', status: 400, code: 'bad.request' });
+    expect(await failure(ctx.client.transfer(cid, 'nobody', FALLBACK_QUEUE, 'replace'))).toMatchObject({ kind: 'leg-refused', status: 404, code: 'not.found' });
+    expect(await failure(ctx.client.transfer('no-such-call', 'p', FALLBACK_QUEUE, 'replace'))).toMatchObject({ kind: 'leg-refused', status: 404 });
+    // Only the read decides that the call is over.
+    expect(await failure(ctx.client.getConversation('no-such-call'))).toMatchObject({ kind: 'gone', status: 404 });
   });
 
   it('403 names the missing permission(s) from the body', async () => {

@@ -157,7 +157,14 @@ export class GenesysClient {
       // The batch answers 200 with a status per item: a refused item is a failure despite the 200.
       const failure = interactionsFailure(response.data, conversationId);
       if (failure) {
-        const facts = classify({ ...this.facts(response, { method: req.method, path: req.path }), status: failure.status, body: failure.body, mayHaveApplied: true, call: 'transfer' });
+        // An item's 404 is about the conversation (the batch names no leg): that is the call being over.
+        const facts = classify({
+          ...this.facts(response, { method: req.method, path: req.path }),
+          status: failure.status,
+          body: failure.body,
+          mayHaveApplied: true,
+          call: failure.status === 404 ? 'read' : 'transfer',
+        });
         throw new GenesysApiError(facts);
       }
     }
