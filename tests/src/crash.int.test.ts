@@ -53,12 +53,15 @@ describe('crashes and restarts (real processes)', () => {
     // The defaults (LOCK_DURATION_MS 3000, STALLED_INTERVAL_MS 1000) are what is measured here.
     const lockMs = 3000;
     const stallMs = 1000;
+    // A job killed with its POST on the wire is read again only once that POST can no longer land (S14):
+    // POST_SETTLE_MS after it left, shortened here with the request timeout it must exceed.
+    const settleMs = 1000;
     const calls = 120;
     stack = await startStack({
       workers: 2,
       // Each request takes 200 ms, so kills land mid-job: between read, transfer POST and confirmation.
       sim: { latencyMs: 200, transferDelayMs: 50 },
-      workerEnv: { WORKER_CONCURRENCY: '4', GENESYS_REQUESTS_PER_MINUTE: '0', CONFIRM_DELAY_MS: '50' },
+      workerEnv: { WORKER_CONCURRENCY: '4', GENESYS_REQUESTS_PER_MINUTE: '0', CONFIRM_DELAY_MS: '50', GENESYS_TIMEOUT_MS: '1000', POST_SETTLE_MS: String(settleMs) },
     });
     const queue = new Queue<FallbackJobData>(FALLBACK_QUEUE, { connection: stack.redis, prefix: stack.prefix });
     const ids = await postCalls(stack, calls);
@@ -89,8 +92,9 @@ describe('crashes and restarts (real processes)', () => {
     const views = await settle(stack, ids, 60_000);
     assertLedger(stack, views, calls);
     expect(recoveries.length).toBeGreaterThanOrEqual(2);
-    // A held job runs again once its lock expires and a stall check sees it, plus its own run time.
-    for (const ms of recoveries) expect(ms).toBeLessThan(lockMs + stallMs + 3000);
+    // A held job runs again once its lock expires and a stall check sees it (plus the settle time if its POST may
+    // have been on the wire), plus its own run time.
+    for (const ms of recoveries) expect(ms).toBeLessThan(lockMs + stallMs + settleMs + 3000);
     console.log(`worker SIGKILL recovery (ms): ${recoveries.join(', ')}`);
     await queue.close();
   });
