@@ -111,10 +111,13 @@ export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
     // After a 429 pause, look again as soon as it ends (default idles up to 30 s).
     maximumRateLimitDelay: 1000,
     settings: {
-      backoffStrategy: (attemptsMade: number, type?: string, _err?: Error, job?: { data?: FallbackJobData }) => {
+      backoffStrategy: (attemptsMade: number, type?: string, err?: Error, job?: { data?: FallbackJobData }) => {
         if (type !== BACKOFF_STRATEGY) return 1000;
         const deadline = job?.data?.deadline ?? now() + config.backoff.capMs;
-        return backoffDelay(attemptsMade, config.backoff, random(), deadline - now());
+        const delay = backoffDelay(attemptsMade, config.backoff, random(), deadline - now());
+        // An unanswered transfer POST is retried only once it can no longer land (SettleRetry.notBefore).
+        const notBefore = (err as { notBefore?: unknown } | undefined)?.notBefore;
+        return typeof notBefore === 'number' ? Math.max(delay, notBefore - now()) : delay;
       },
     },
   });

@@ -108,6 +108,20 @@ class LockLost extends Error {
   override readonly name = 'LockLost';
 }
 
+/**
+ * An unanswered POST (S14): a failed attempt — retried with the usual backoff, but never before `notBefore`, when
+ * the POST can no longer land. The worker's backoff strategy reads `notBefore`.
+ */
+export class SettleRetry extends Error {
+  override readonly name = 'SettleRetry';
+  constructor(
+    message: string,
+    readonly notBefore: number,
+  ) {
+    super(message);
+  }
+}
+
 /** The job goes back to the delayed set until `at`, without using an attempt. */
 class Later extends Error {
   override readonly name = 'Later';
@@ -183,6 +197,7 @@ class Run {
   private claimed = false;
   /** A POST of this job may have landed (from the claim, or sent in this run). */
   private posted: PostedState | undefined;
+  /** POSTs of this job Genesys accepted (202), each of which it then reported failed. */
   private posts = 0;
   private savedLeg: string | undefined;
   private readonly refused = new Set<string>();
@@ -319,7 +334,7 @@ class Run {
 
   private async post(legId: string, blind: boolean): Promise<FallbackResult> {
     if (this.untilDeadline() <= 0) return this.expired();
-    if (this.posts >= this.deps.maxPosts) return this.failFinal(REASONS.attemptsExhausted, `${this.posts} transfer requests sent, none moved the call`);
+    if (this.posts >= this.deps.maxPosts) return this.failFinal(REASONS.attemptsExhausted, `Genesys accepted ${this.posts} transfer requests and failed each`);
     this.checkAborted();
     let markedAt = 0;
     const ctx: RequestContext = {
@@ -333,7 +348,6 @@ class Run {
         if (refusal) throw new Later(this.now() + 1000, 'no POST: another job holds the call now');
         markedAt = this.now();
         this.posted = { leg: legId, at, accepted: false };
-        this.posts += 1;
       },
       fence: () => {
         // S15: the mark and the send must be one moment; a process frozen in between sends nothing.
@@ -348,6 +362,7 @@ class Run {
       return this.postFailed(err, legId);
     }
     this.posted = { leg: legId, at: this.posted?.at ?? this.now(), accepted: true };
+    this.posts += 1;
     await this.deps.claims.markAccepted(this.cid, this.jobId);
     this.log.debug({ participantId: legId, target: this.data.target }, 'transfer accepted (202)');
     return this.confirm(legId);
@@ -373,10 +388,12 @@ class Run {
       });
     }
     if (err.kind === 'ambiguous') {
-      // S14: it may land later. Read only once it can no longer land.
+      // S14: it may land later. Read only once it can no longer land. The attempt counts (a Genesys that never
+      // answers must end), but its retry waits for the settle time; the last attempt is judged before it fails.
       const wait = settleWait(this.posted ?? { leg: legId, at: this.now(), accepted: false }, this.now(), this.deps.settleMs, this.data.deadline);
       this.log.warn({ participantId: legId, status: err.status, code: err.code, correlationId: err.correlationId, waitMs: wait }, 'transfer unanswered; reading once it can no longer land');
-      throw new Later(this.now() + Math.max(wait, 1), 'transfer unanswered');
+      if (this.lastAttempt()) throw new Later(this.now() + Math.max(wait, 1), 'transfer unanswered (last attempt)');
+      throw new SettleRetry(withCorrelation(err), this.now() + wait);
     }
     throw err;
   }
@@ -402,11 +419,19 @@ class Run {
     throw new Later(this.now() + this.deps.confirm.delayMs * 2 ** this.deps.confirm.reads, 'transfer not confirmed yet');
   }
 
+  /** True when this run's attempt is the job's last (BullMQ attempts). */
+  private lastAttempt(): boolean {
+    return this.job.attemptsMade + 1 >= (this.job.opts.attempts ?? 1);
+  }
+
   /** A run that found its own earlier POST in the claim (or a `final` reason to stop, once the POST is judged). */
   private async afterPost(opts: { final?: string } = {}): Promise<FallbackResult> {
     const posted = this.posted!;
+    // An unanswered POST on the job's last attempt: judged, and if it did not land, the job ends here.
+    if (!posted.accepted && !opts.final && this.lastAttempt()) opts = { final: `${this.job.attemptsMade + 1} attempts, the last transfer request unanswered` };
     const wait = settleWait(posted, this.now(), this.deps.settleMs, this.data.deadline);
-    if (wait > 0 && !opts.final) throw new Later(this.now() + wait, 'an earlier transfer request may still land');
+    // Even a final word waits until the POST can no longer land: a read before then could miss it landing late.
+    if (wait > 0) throw new Later(this.now() + wait, 'an earlier transfer request may still land');
     // After an unanswered POST, or for a final word, the live state decides; an accepted one may share a read.
     const live = !posted.accepted || opts.final !== undefined || !this.deps.reader.usesAnalytics;
     const view = await this.read(live ? 'live' : 'batched', posted.accepted ? 'low' : 'high', this.deps.pacing.inFlightMaxWaitMs);
@@ -543,6 +568,7 @@ class Run {
       log.info({}, 'handed back to the queue (shutdown)');
       return new WaitingError();
     }
+    if (name === 'SettleRetry') return this.retryOrExhaust((err as Error).message, err as SettleRetry);
     if (name === 'UnrecoverableError') {
       log.warn({ reason: (err as Error).message, genesysRequests: this.requests }, 'fallback failed permanently');
       return err as Error;
@@ -590,9 +616,9 @@ class Run {
     }
   }
 
-  private retryOrExhaust(detail: string): Error {
-    const attempts = this.job.opts.attempts ?? 1;
+  private retryOrExhaust(detail: string, err?: Error): Error {
     // An attempt that may have posted keeps the claim; its next run reads first (afterPost).
-    return this.job.attemptsMade + 1 >= attempts ? new UnrecoverableError(formatFailure(REASONS.attemptsExhausted, detail)) : new Error(detail);
+    if (this.lastAttempt()) return new UnrecoverableError(formatFailure(REASONS.attemptsExhausted, detail));
+    return err ?? new Error(detail);
   }
 }

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 /*
  * A claim is a hash per conversation: job (the job moving the call), leg (the bot leg it chose), posted (epoch ms a
  * transfer POST was allowed to leave; absent when none may have), accepted (1 once Genesys answered 202), done (1
- * once the job finished transferred) and posts (POSTs allowed so far).
+ * once the job finished transferred) and posts (POSTs Genesys accepted so far).
  */
 
 // KEYS: claim  ARGV: job, ttlMs. Takes the claim, renews one's own, or reports the holder's.
@@ -27,7 +27,6 @@ const MARK_POSTING = `
 if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 'lock-lost' end
 if redis.call('HGET', KEYS[1], 'job') ~= ARGV[1] then return 'not-holder' end
 redis.call('HSET', KEYS[1], 'leg', ARGV[3], 'posted', ARGV[4], 'accepted', '0')
-redis.call('HINCRBY', KEYS[1], 'posts', 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 'ok'
 `;
@@ -37,6 +36,13 @@ const SET_FIELD = `
 if redis.call('HGET', KEYS[1], 'job') ~= ARGV[1] then return 0 end
 if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[2]) else redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) end
 return 1
+`;
+
+// KEYS: claim  ARGV: job. Genesys answered 202 to the POST just marked: count it.
+const ACCEPTED = `
+if redis.call('HGET', KEYS[1], 'job') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'accepted', '1')
+return redis.call('HINCRBY', KEYS[1], 'posts', 1)
 `;
 
 // KEYS: claim  ARGV: job, ttlMs. The call is moved: every other job of this conversation finishes without a request.
@@ -57,6 +63,7 @@ type ClaimRedis = Redis & {
   fallbackClaimAcquire(key: string, job: string, ttlMs: number): Promise<(string | number)[]>;
   fallbackClaimMarkPosting(key: string, lock: string, job: string, token: string, leg: string, now: number, ttlMs: number): Promise<string>;
   fallbackClaimSet(key: string, job: string, field: string, value: string): Promise<number>;
+  fallbackClaimAccepted(key: string, job: string): Promise<number>;
   fallbackClaimFinish(key: string, job: string, ttlMs: number): Promise<number>;
   fallbackClaimRelease(key: string, job: string): Promise<number>;
 };
@@ -73,7 +80,7 @@ export interface ClaimState {
   accepted: boolean;
   /** The holder finished with the call transferred. */
   done: boolean;
-  /** POSTs the holder was allowed so far. */
+  /** POSTs of the holder Genesys accepted (202) so far. */
   posts: number;
 }
 
@@ -111,6 +118,7 @@ export class ConversationClaims {
       redis.defineCommand('fallbackClaimAcquire', { numberOfKeys: 1, lua: ACQUIRE });
       redis.defineCommand('fallbackClaimMarkPosting', { numberOfKeys: 2, lua: MARK_POSTING });
       redis.defineCommand('fallbackClaimSet', { numberOfKeys: 1, lua: SET_FIELD });
+      redis.defineCommand('fallbackClaimAccepted', { numberOfKeys: 1, lua: ACCEPTED });
       redis.defineCommand('fallbackClaimFinish', { numberOfKeys: 1, lua: FINISH });
       redis.defineCommand('fallbackClaimRelease', { numberOfKeys: 1, lua: RELEASE });
     }
@@ -146,9 +154,9 @@ export class ConversationClaims {
     return r === 'ok' ? undefined : (r as PostingRefusal);
   }
 
-  /** Genesys answered 202 to the POST just marked. */
+  /** Genesys answered 202 to the POST just marked: counted in `posts`. */
   async markAccepted(conversationId: string, job: string): Promise<void> {
-    await this.redis.fallbackClaimSet(this.key(conversationId), job, 'accepted', '1');
+    await this.redis.fallbackClaimAccepted(this.key(conversationId), job);
   }
 
   /** The POST just marked provably did not land (refused by Genesys or never sent): forget it. */

@@ -198,7 +198,7 @@ describe('ConversationClaims', () => {
     expect(await claims.acquire('conv', 'job-a', 5000)).toMatchObject({ ok: true, posts: 0 });
     expect(await claims.markPosting('conv', 'job-a', 'token-1', 'leg-1', 1234, 5000)).toBeUndefined();
     // The job's next run learns what may have landed, on which leg and since when; other jobs see the holder.
-    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', leg: 'leg-1', postedAt: 1234, accepted: false, done: false, posts: 1 });
+    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', leg: 'leg-1', postedAt: 1234, accepted: false, done: false, posts: 0 });
     expect(await claims.acquire('conv', 'job-b', 5000)).toMatchObject({ ok: false, holder: 'job-a', postedAt: 1234 });
     // The lock passed to another run (a new token): this run's mark is refused.
     await redis.set(lock('job-a'), 'token-2');
