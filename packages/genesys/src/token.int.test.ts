@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SEED } from '@fallback/genesys-sim';
 import { waitFor } from '@fallback/testing';
 import { createHttp } from './http.js';
-import { failure, startContract, type Contract } from './internal/contract.js';
+import { failure, startContract, type Contract } from '../test/contract.js';
 import { ClientCredentialsTokenProvider } from './token.js';
 
 let ctx: Contract | undefined;
