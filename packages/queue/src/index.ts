@@ -11,8 +11,8 @@ export type { PacerOptions, Admission, SendPermit } from './pacer.js';
 export { ConversationClaims } from './claims.js';
 export type { ClaimResult, ClaimState } from './claims.js';
 /** Seed nodes of a `redis+cluster://` REDIS_URL. */
-export { parseClusterUrl } from './connection.js';
-export type { ClusterUrl } from './connection.js';
+export { parseClusterUrl } from '@fallback/core';
+export type { ClusterUrl } from '@fallback/core';
 /** Queue-wide numbers for the metrics gauges. */
 export { queueStatsSource } from './stats.js';
 export type { QueueStats } from './stats.js';
