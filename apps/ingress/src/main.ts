@@ -3,7 +3,7 @@ import { ConfigError, loadIngressConfig, type IngressConfig } from '@fallback/co
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
 import { RoutesFileError, parseRoutesFile, policyFromEnv, type IngressPolicy, type PolicyDefaults } from '@fallback/ingress-core';
 import { assertReady, createLogger, installShutdown, readinessProbe, runMain } from '@fallback/observability';
-import { FallbackProducer, FallbackWaiter, openQueueEvents, assertRedisReachable, createRedis, openFallbackQueue, waitUntilReady } from '@fallback/queue';
+import { FallbackProducer, FallbackWaiter, openQueueEvents, assertRedisReachable, checkRedisDurability, createRedis, openFallbackQueue, redactRedisUrl, waitUntilReady } from '@fallback/queue';
 import { buildApp } from './app.js';
 import { registerAdmin } from './admin.js';
 import { registerMetrics } from './metrics.js';
@@ -45,6 +45,8 @@ runMain('ingress', async () => {
     name: 'fallback-ingress',
     onStatus: (s) => (s.status === 'down' ? logger.error(s, 'Redis connection lost; answering 503 until it is back') : logger.info(s, 'Redis connection restored')),
   });
+  await waitUntilReady(redis);
+  await checkRedisDurability(redis, { requireDurable: config.redisRequireDurable, warn: (line) => logger.warn({ redis: redactRedisUrl(config.redisUrl) }, line) });
   const queue = openFallbackQueue<FallbackJobData, FallbackResult>(redis, config.queuePrefix);
   const producer = new FallbackProducer({
     queue,
@@ -82,7 +84,6 @@ runMain('ingress', async () => {
     ],
   });
 
-  await waitUntilReady(redis);
   await app.listen({ host: config.host, port: config.port });
   logger.info(
     {

@@ -1,6 +1,6 @@
 import { loadWorkerConfig } from '@fallback/config';
 import { createLogger, installShutdown, runMain } from '@fallback/observability';
-import { assertRedisReachable, createRedis } from '@fallback/queue';
+import { assertRedisReachable, checkRedisDurability, createRedis, redactRedisUrl } from '@fallback/queue';
 import { buildGenesys } from './genesys.js';
 import { createFallbackWorker } from './worker.js';
 import { createWorkerInstruments, genesysHooks, startWorkerOps } from './instrument.js';
@@ -15,6 +15,7 @@ runMain('worker', async () => {
     name: 'fallback-worker',
     onStatus: (s) => (s.status === 'down' ? logger.error(s, 'Redis connection lost; waiting for it') : logger.info(s, 'Redis connection restored')),
   });
+  await checkRedisDurability(connection, { requireDurable: config.redisRequireDurable, warn: (line) => logger.warn({ redis: redactRedisUrl(config.redisUrl) }, line) });
   const instruments = createWorkerInstruments();
   const { genesys, close: closeGenesys } = await buildGenesys(config, connection, logger, genesysHooks(instruments.metrics));
   const fallbackWorker = createFallbackWorker({ config, connection, genesys, logger });

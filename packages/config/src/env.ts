@@ -82,6 +82,7 @@ export const commonShape = {
   QUEUE_PREFIX: str('{fallback}'),
   LOG_LEVEL: logLevel(),
   LOG_PRETTY: bool(false),
+  REDIS_REQUIRE_DURABLE: bool(false),
 };
 
 /** Common settings, parsed. */
@@ -89,9 +90,11 @@ export interface CommonConfig {
   redisUrl: string;
   queuePrefix: string;
   log: { level: string; pretty: boolean };
+  /** Refuse to start on a Redis without AOF or with an evicting policy (else a loud warning). */
+  redisRequireDurable: boolean;
 }
 
 /** Maps parsed common variables to CommonConfig. */
-export function commonConfig(e: { REDIS_URL: string; QUEUE_PREFIX: string; LOG_LEVEL: string; LOG_PRETTY: boolean }): CommonConfig {
-  return { redisUrl: e.REDIS_URL, queuePrefix: e.QUEUE_PREFIX, log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY } };
+export function commonConfig(e: { REDIS_URL: string; QUEUE_PREFIX: string; LOG_LEVEL: string; LOG_PRETTY: boolean; REDIS_REQUIRE_DURABLE: boolean }): CommonConfig {
+  return { redisUrl: e.REDIS_URL, queuePrefix: e.QUEUE_PREFIX, log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY }, redisRequireDurable: e.REDIS_REQUIRE_DURABLE };
 }

@@ -58,7 +58,7 @@ export function installShutdown(opts: {
  */
 export function runMain(name: string, main: () => Promise<void>): void {
   main().catch((err: Error) => {
-    const known = ['ConfigError', 'RedisUnavailableError'].includes(err?.name);
+    const known = ['ConfigError', 'RedisUnavailableError', 'RedisNotDurableError'].includes(err?.name);
     const code = (err as NodeJS.ErrnoException)?.code;
     const message =
       code === 'EADDRINUSE' || code === 'EACCES'

@@ -106,8 +106,6 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
   try {
     await redis.connect();
     await redis.ping();
-    const info = await redis.info('persistence').catch(() => '');
-    void info;
   } catch (err) {
     const reason = scrubUrlPassword(lastError || (err as Error).message, url);
     throw new RedisUnavailableError(

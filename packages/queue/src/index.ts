@@ -1,5 +1,8 @@
 export { createRedis, redactRedisUrl, assertRedisReachable, waitUntilReady, RedisUnavailableError } from './connection.js';
 export type { ConnectionRole, CreateRedisOptions } from './connection.js';
+/** Startup check that Redis persists (AOF) and never evicts; memory for the metrics. */
+export { checkRedisDurability, durabilityVerdict, parseInfo, readRedisDurability, readRedisMemory, RedisNotDurableError } from './durability.js';
+export type { DurabilityVerdict, NodeDurability, RedisMemory } from './durability.js';
 export { FALLBACK_QUEUE, FALLBACK_JOB, DEFAULT_PREFIX, BACKOFF_STRATEGY, fallbackJobOptions, dedupeKey, openFallbackQueue } from './catalog.js';
 export type { JobPolicy } from './catalog.js';
 export { FallbackProducer } from './producer.js';
