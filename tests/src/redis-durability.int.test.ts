@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SEED } from '@fallback/genesys-sim';
 import { freePort, startPrivateRedis, startService, uniquePrefix, type PrivateRedis, type ServiceProcess } from '@fallback/testing';
+import { scrape, sumOf } from './prometheus-text.js';
 
 /**
  * Issue 15: ingress and worker read the persistence and eviction settings of the Redis they are given at start,
@@ -68,11 +69,19 @@ describe('startup check of the Redis persistence and eviction settings', () => {
     expect(refused.lines.some((l) => l.includes('worker ready'))).toBe(false);
   });
 
-  it('a durable Redis (AOF, noeviction, a maxmemory) starts both without a word, also with REDIS_REQUIRE_DURABLE=true', async () => {
+  it('a durable Redis (AOF, noeviction, a maxmemory) starts both without a word, and both report its memory', async () => {
     redis = await startPrivateRedis({ args: ['--maxmemory', '64mb'] });
-    const ingress = start('ingress-durable', 'apps/ingress/src/main.ts', await ingressEnv(redis.url, { REDIS_REQUIRE_DURABLE: 'true' }));
-    const worker = start('worker-durable', 'apps/worker/src/main.ts', workerEnv(redis.url, { REDIS_REQUIRE_DURABLE: 'true' }));
+    const env = await ingressEnv(redis.url, { REDIS_REQUIRE_DURABLE: 'true' });
+    const opsPort = String(await freePort());
+    const ingress = start('ingress-durable', 'apps/ingress/src/main.ts', env);
+    const worker = start('worker-durable', 'apps/worker/src/main.ts', workerEnv(redis.url, { REDIS_REQUIRE_DURABLE: 'true', WORKER_HTTP_HOST: '127.0.0.1', WORKER_HTTP_PORT: opsPort }));
     await Promise.all([ingress.waitForLine(/ingress listening/), worker.waitForLine(/worker ready/)]);
     expect([...warnings(ingress), ...warnings(worker)]).toEqual([]);
+    const node = { node: `127.0.0.1:${redis.port}` };
+    for (const url of [`http://127.0.0.1:${env.INGRESS_PORT}/metrics`, `http://127.0.0.1:${opsPort}/metrics`]) {
+      const samples = await scrape(url);
+      expect(sumOf(samples, 'fallback_redis_memory_max_bytes', node), url).toBe(64 * 1024 * 1024);
+      expect(sumOf(samples, 'fallback_redis_memory_used_bytes', node), url).toBeGreaterThan(100_000);
+    }
   });
 });

@@ -69,7 +69,7 @@ runMain('ingress', async () => {
     logger,
     ready: () => assertReady(readinessProbe({ redis: () => redis.ping() })),
   });
-  await registerMetrics(app, { queue });
+  await registerMetrics(app, { queue, redis });
   await registerAdmin(app, { queue, admin: config.admin });
 
   installShutdown({
