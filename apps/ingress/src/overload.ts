@@ -30,6 +30,13 @@ export async function registerOverload(app: FastifyInstance, overload: IngressCo
   const { maxEventLoopDelayMs, maxHeapUsedBytes, maxRssBytes, retryAfterSec } = overload;
   if (maxEventLoopDelayMs === 0 && maxHeapUsedBytes === 0 && maxRssBytes === 0) return;
   let lastLogged = 0;
+  // The first samples measure start-up (module loading, route and schema compilation block the loop for
+  // hundreds of ms), not load: shedding is armed two samples after the app is ready, or the first requests after
+  // a start or restart would be refused for nothing.
+  let armedAt = Number.POSITIVE_INFINITY;
+  app.addHook('onReady', async () => {
+    armedAt = Date.now() + 2 * SAMPLE_INTERVAL_MS;
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: maxEventLoopDelayMs,
     maxHeapUsedBytes,
@@ -37,7 +44,7 @@ export async function registerOverload(app: FastifyInstance, overload: IngressCo
     sampleInterval: SAMPLE_INTERVAL_MS,
     retryAfter: retryAfterSec,
     pressureHandler: async (request, _reply, type, value) => {
-      if (!shedsRoute(request)) return;
+      if (!shedsRoute(request) || Date.now() < armedAt) return;
       // One line per episode (at most every 10 s), not one per refused request: logging is what an overloaded process can least afford.
       const now = Date.now();
       if (now - lastLogged > 10_000) {
