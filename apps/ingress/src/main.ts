@@ -75,6 +75,7 @@ runMain('ingress', async () => {
   installShutdown({
     logger,
     timeoutMs: 10_000,
+    context: () => ({ port: config.port, queuePrefix: config.queuePrefix }),
     steps: () => [
       // Fastify answers 503 to new requests while in-flight ones (including ?wait ones, ≤ 8 s) finish.
       { name: 'http', run: () => app.close() },

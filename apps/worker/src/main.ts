@@ -25,6 +25,8 @@ runMain('worker', async () => {
     logger,
     // The worker's own grace period first, then a margin for closing connections.
     timeoutMs: config.shutdownTimeoutMs + 5000,
+    // On a crash line: enough to tell which deployment and settings it was, and that its jobs will be re-run.
+    context: () => ({ queuePrefix: config.queuePrefix, concurrency: config.concurrency, lockDurationMs: config.lockDurationMs }),
     steps: () => [
       // Stop taking jobs; let active ones finish (their callers are on the line), hand back the rest at the deadline.
       { name: 'worker', run: () => fallbackWorker.close(config.shutdownTimeoutMs) },
