@@ -106,6 +106,39 @@ describe('Dockerfile', () => {
     expect(['root', '0']).not.toContain(user);
   });
 
+  it('runs Node 22 LTS from base images pinned to an exact release (or a digest)', () => {
+    const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]!);
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const image of froms) expect(image, image).toMatch(/^node:22\.\d+\.\d+-[a-z]+(-slim)?(@sha256:[0-9a-f]{64})?$|^node@sha256:[0-9a-f]{64}$/);
+  });
+
+  it('the runtime stage holds only what deploy-apps.mjs produced in the build stage: nothing installed, nothing else copied', () => {
+    const runtime = stages.at(-1)!;
+    const build = stages.find((st) => /\bAS build\b/.test(st.split('\n')[0]!))!;
+    const out = /node deploy\/image\/deploy-apps\.mjs (\S+)/.exec(build)?.[1];
+    expect(out).toBeDefined();
+    const workdir = /^WORKDIR\s+(\S+)/m.exec(build)![1];
+    const copies = [...runtime.matchAll(/^COPY\s+(.*)$/gm)].map((m) => m[1]);
+    expect(copies).toEqual([`--from=build ${workdir}/${out}/ /app/`]);
+    expect(runtime).not.toMatch(/^RUN\b/m);
+    expect(runtime).toMatch(/^ENV NODE_ENV=production$/m);
+  });
+
+  it('starts node with source maps and the dist condition, here and in every compose command', () => {
+    const cmd = JSON.parse(/^CMD\s+(\[.*\])$/m.exec(stages.at(-1)!)![1]!) as string[];
+    expect(cmd.slice(0, 3)).toEqual(['node', '--enable-source-maps', '--conditions=fallback-dist']);
+    const compose = yamlOf('docker-compose.yml');
+    for (const name of ['ingress', 'worker', 'genesys-sim']) expect(compose.services[name].command.slice(0, 3), name).toEqual(cmd.slice(0, 3));
+  });
+
+  it('every other image in compose is pinned to an exact version', () => {
+    const compose = yamlOf('docker-compose.yml');
+    for (const [name, service] of Object.entries(compose.services as Record<string, any>)) {
+      if (service.build) continue;
+      expect(service.image, name).toMatch(/:v?\d+\.\d+\.\d+(-[a-z0-9.]+)?$|@sha256:[0-9a-f]{64}$/);
+    }
+  });
+
   it('copies the manifest of every workspace package before installing (or the frozen install fails)', () => {
     const patterns = (parse(read('pnpm-workspace.yaml')) as { packages: string[] }).packages;
     const manifests: string[] = [];
