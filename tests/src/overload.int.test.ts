@@ -32,6 +32,15 @@ describe('load shedding at the ingress (real process, forced event-loop lag)', (
     const res = await stack.post({ eventId, conversationId: stack.sim.createConversation().id });
     return { ...res, ms: performance.now() - started };
   };
+  /** Posts new failures until one is answered `status` (5 s deadline). */
+  const postUntil = (status: number, what: string) =>
+    waitFor(
+      async () => {
+        const res = await timed(`${what}-${Math.random()}`);
+        return res.status === status ? res : undefined;
+      },
+      { timeoutMs: 5000, intervalMs: 20, what: `a ${status} (${what})` },
+    );
 
   it('answers 503 overloaded fast while the loop lags, writes nothing, and recovers', async () => {
     expect((await timed('before-lag')).status).toBe(202);
@@ -39,13 +48,7 @@ describe('load shedding at the ingress (real process, forced event-loop lag)', (
     await stack.ingress.waitForLine(/test lag on/);
 
     // Shedding starts within a sample or two (250 ms each) of the lag.
-    const first = await waitFor(
-      async () => {
-        const res = await timed(`lag-${Math.random()}`);
-        return res.status === 503 ? res : undefined;
-      },
-      { timeoutMs: 5000, intervalMs: 20, what: 'a 503 overloaded' },
-    );
+    const first = await postUntil(503, 'overloaded');
     expect(first.body).toEqual({ error: { code: 'overloaded', message: expect.stringMatching(/overloaded; nothing was accepted, retry after 2 s/) } });
 
     // A burst of new connections while it lasts: every answer a 503 with Retry-After, none held toward Cognigy's
@@ -78,13 +81,7 @@ describe('load shedding at the ingress (real process, forced event-loop lag)', (
 
     stack.ingress.child.kill('SIGUSR2');
     await stack.ingress.waitForLine(/test lag off/);
-    const after = await waitFor(
-      async () => {
-        const res = await timed(`after-${Math.random()}`);
-        return res.status === 202 ? res : undefined;
-      },
-      { timeoutMs: 5000, intervalMs: 50, what: 'a 202 once the lag is gone' },
-    );
+    const after = await postUntil(202, 'lag gone');
     expect(after.ms).toBeLessThan(1000);
   });
 });
