@@ -92,6 +92,7 @@ describe('docker-compose.yml', () => {
     expect(services['worker'].depends_on['genesys-sim'].required).toBe(false);
     for (const v of ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'GENESYS_REGION']) expect(live.services.worker.environment[v]).toMatch(/^\$\{\w+:\?/);
     expect(live.services.ingress.environment.INGRESS_API_KEYS).toMatch(/^\$\{\w+:\?/);
+    for (const name of ['ingress', 'worker']) expect(live.services[name].environment.REDIS_REQUIRE_DURABLE, name).toBe('${REDIS_REQUIRE_DURABLE:-true}');
   });
 });
 
