@@ -31,10 +31,12 @@ import {
 } from '@fallback/ingress-core';
 import { getFallbackStatus, isFinalStatus, listFallbacks, type FallbackProducer, type FallbackWaiter } from '@fallback/queue';
 import { IngressError, badInput, errorHandler } from './errors.js';
+import { registerOverload } from './overload.js';
 
 /** What the ingress app needs; main.ts wires real ones, tests wire real ones on a test Redis. */
 export interface IngressDeps {
-  config: Pick<IngressConfig, 'bodyLimit' | 'deadline' | 'trustProxy' | 'timeouts' | 'queuePrefix'>;
+  /** `overload` (load shedding) is optional: without it nothing is shed (tests that do not test shedding). */
+  config: Pick<IngressConfig, 'bodyLimit' | 'deadline' | 'trustProxy' | 'timeouts' | 'queuePrefix'> & Partial<Pick<IngressConfig, 'overload'>>;
   /** Sources (who may send, how they authenticate, their flood limits) and routing rules. */
   policy: IngressPolicy;
   producer: FallbackProducer;
@@ -119,6 +121,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false } },
   });
   app.setErrorHandler(errorHandler);
+  if (config.overload) await registerOverload(app, config.overload);
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dedupeKeyOf, jobIdOf } from '@fallback/core';
 import { dedupeKey } from '@fallback/queue';
-import { startTestIngress, TEST_KEY, type TestIngress } from './test-app.js';
+import { startTestIngress, TEST_KEY, type TestIngress } from '../test/test-app.js';
 
 const CID = '2b80f5c9-cb7b-430b-8607-1862b7380c1f';
 

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { FAILURE_TYPES, dedupeKeyOf, jobIdOf, UUID_PATTERN, type FallbackJobData } from '@fallback/core';
 import { SAMPLE_EVENT } from '@fallback/ingress-core/testing';
 import { validateJobData } from '@fallback/processor';
-import { startTestIngress, TEST_KEY, TEST_QUEUE, type TestIngress } from './test-app.js';
+import { startTestIngress, TEST_KEY, TEST_QUEUE, type TestIngress } from '../test/test-app.js';
 
 const CID = '2b80f5c9-cb7b-430b-8607-1862b7380c1f';
 const UUID = new RegExp(UUID_PATTERN);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import type { InjectOptions } from 'fastify';
 import type { IngressPolicy } from '@fallback/ingress-core';
-import { startTestIngress, TEST_QUEUE, type TestIngress } from './test-app.js';
+import { startTestIngress, TEST_QUEUE, type TestIngress } from '../test/test-app.js';
 
 const OPEN_KEY = 'open-source-key-0123456789';
 const COGNIGY_KEY = 'cognigy-source-key-0123456789';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dedupeKeyOf, jobIdOf, type FallbackJobData } from '@fallback/core';
 import { parseRoutesFile } from '@fallback/ingress-core';
 import { CONVERSATION_INDEX_LIMIT, conversationIndexKey, conversationIndexTtlSec, dedupeKey } from '@fallback/queue';
-import { startTestIngress, TEST_QUEUE, type TestIngress } from './test-app.js';
+import { startTestIngress, TEST_QUEUE, type TestIngress } from '../test/test-app.js';
 
 const KEY_A = 'tenant-a-lookup-key-0123456789';
 const KEY_B = 'tenant-b-lookup-key-0123456789';

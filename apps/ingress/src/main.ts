@@ -3,7 +3,7 @@ import { ConfigError, loadIngressConfig, type IngressConfig } from '@fallback/co
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
 import { RoutesFileError, parseRoutesFile, policyFromEnv, strategyProblems, type IngressPolicy, type PolicyDefaults } from '@fallback/ingress-core';
 import { assertReady, createLogger, installShutdown, readinessProbe, runMain } from '@fallback/observability';
-import { FallbackProducer, FallbackWaiter, openQueueEvents, assertRedisReachable, createRedis, openFallbackQueue, waitUntilReady } from '@fallback/queue';
+import { FallbackProducer, FallbackWaiter, openQueueEvents, assertRedisReachable, checkRedisDurability, createRedis, openFallbackQueue, redactRedisUrl, waitUntilReady } from '@fallback/queue';
 import { buildApp } from './app.js';
 import { registerAdmin } from './admin.js';
 import { registerMetrics } from './metrics.js';
@@ -56,6 +56,8 @@ runMain('ingress', async () => {
     name: 'fallback-ingress',
     onStatus: (s) => (s.status === 'down' ? logger.error(s, 'Redis connection lost; answering 503 until it is back') : logger.info(s, 'Redis connection restored')),
   });
+  await waitUntilReady(redis);
+  await checkRedisDurability(redis, { requireDurable: config.redisRequireDurable, warn: (line) => logger.warn({ redis: redactRedisUrl(config.redisUrl) }, line) });
   const queue = openFallbackQueue<FallbackJobData, FallbackResult>(redis, config.queuePrefix);
   const producer = new FallbackProducer({
     queue,
@@ -78,12 +80,13 @@ runMain('ingress', async () => {
     logger,
     ready: () => assertReady(readinessProbe({ redis: () => redis.ping() })),
   });
-  await registerMetrics(app, { queue });
+  await registerMetrics(app, { queue, redis });
   await registerAdmin(app, { queue, redis, admin: config.admin });
 
   installShutdown({
     logger,
     timeoutMs: 10_000,
+    context: () => ({ port: config.port, queuePrefix: config.queuePrefix }),
     steps: () => [
       // Fastify answers 503 to new requests while in-flight ones (including ?wait ones, ≤ 8 s) finish.
       { name: 'http', run: () => app.close() },
@@ -93,7 +96,6 @@ runMain('ingress', async () => {
     ],
   });
 
-  await waitUntilReady(redis);
   await app.listen({ host: config.host, port: config.port });
   logger.info(
     {

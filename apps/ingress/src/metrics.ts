@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { createMetricsRegistry, ingressMetrics, queueMetrics, type Registry } from '@fallback/observability';
 import { queueStatsSource } from '@fallback/queue';
 
@@ -7,6 +8,8 @@ import { queueStatsSource } from '@fallback/queue';
 export interface IngressMetricsOptions {
   /** The queue whose depth and oldest waiting job are reported at scrape time. */
   queue: Queue;
+  /** The connection whose Redis memory (used / maxmemory) is reported at scrape time; none: no such gauges. */
+  redis?: Redis;
   /** A registry of your own (tests); a fresh one with Node's process metrics otherwise. */
   registry?: Registry;
 }
@@ -37,7 +40,7 @@ export function ingestCodeOf(status: number, payload: unknown): string {
 export async function registerMetrics(app: FastifyInstance, opts: IngressMetricsOptions): Promise<Registry> {
   const registry = opts.registry ?? createMetricsRegistry();
   const metrics = ingressMetrics(registry);
-  queueMetrics(registry, queueStatsSource(opts.queue));
+  queueMetrics(registry, queueStatsSource(opts.queue, opts.redis));
   const codes = new WeakMap<FastifyRequest, string>();
   const isIngest = (request: FastifyRequest) => request.method === 'POST' && request.routeOptions.url === INGEST_ROUTE;
 

@@ -9,7 +9,7 @@ import { createLogger, createMetricsRegistry } from '@fallback/observability';
 import { FALLBACK_QUEUE, FallbackProducer, createRedis, openFallbackQueue } from '@fallback/queue';
 import { deleteByPrefix, uniquePrefix, waitFor } from '@fallback/testing';
 import { buildApp } from './app.js';
-import { testConfig } from './test-app.js';
+import { testConfig } from '../test/test-app.js';
 import { ADMIN_PREFIX, ADMIN_SECURITY_HEADERS, registerAdmin } from './admin.js';
 import { registerMetrics } from './metrics.js';
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrivateRedis, waitFor, type PrivateRedis } from '@fallback/testing';
-import { startTestIngress, TEST_KEY, type TestIngress } from './test-app.js';
+import { startTestIngress, TEST_KEY, type TestIngress } from '../test/test-app.js';
 
 const CID = '2b80f5c9-cb7b-430b-8607-1862b7380c1f';
 const post = (t: TestIngress, eventId: string) =>

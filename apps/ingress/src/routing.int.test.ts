@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseRoutesFile } from '@fallback/ingress-core';
 import { SIGNED_VECTOR, VECTOR_SECRETS } from '@fallback/ingress-core/testing';
-import { startTestIngress, type TestIngress } from './test-app.js';
+import { startTestIngress, type TestIngress } from '../test/test-app.js';
 
 const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../routes.example.yaml');
 const COGNIGY_KEY = 'cognigy-routing-key-0123456789';

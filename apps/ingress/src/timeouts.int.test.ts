@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { waitFor } from '@fallback/testing';
-import { startTestIngress, TEST_KEY, type TestIngress } from './test-app.js';
+import { startTestIngress, TEST_KEY, type TestIngress } from '../test/test-app.js';
 
 const HEAD = (length: number) =>
   `POST /v1/fallbacks HTTP/1.1\r\nHost: ingress\r\nAuthorization: Bearer ${TEST_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;

@@ -8,7 +8,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
 import { FALLBACK_QUEUE } from '@fallback/queue';
 import { waitFor } from '@fallback/testing';
-import { startTestIngress, TEST_KEY, type TestIngress } from './test-app.js';
+import { startTestIngress, TEST_KEY, type TestIngress } from '../test/test-app.js';
 
 const CID = '2b80f5c9-cb7b-430b-8607-1862b7380c1f';
 let n = 0;

@@ -61,7 +61,7 @@ export async function startWorkerOps(opts: WorkerOpsOptions): Promise<{ server?:
   const { instruments, worker } = opts;
   instrumentWorker(worker, instruments.metrics);
   const queue = openFallbackQueue(opts.connection, opts.queuePrefix);
-  queueMetrics(instruments.registry, queueStatsSource(queue));
+  queueMetrics(instruments.registry, queueStatsSource(queue, opts.connection));
   const readiness = readinessProbe({
     redis: () => opts.connection.ping(),
     worker: () => {

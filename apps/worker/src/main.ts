@@ -1,6 +1,6 @@
 import { loadWorkerConfig } from '@fallback/config';
 import { createLogger, installShutdown, runMain } from '@fallback/observability';
-import { assertRedisReachable, createRedis } from '@fallback/queue';
+import { assertRedisReachable, checkRedisDurability, createRedis, redactRedisUrl } from '@fallback/queue';
 import { buildGenesys } from './genesys.js';
 import { createFallbackWorker } from './worker.js';
 import { createWorkerInstruments, genesysHooks, startWorkerOps } from './instrument.js';
@@ -15,6 +15,7 @@ runMain('worker', async () => {
     name: 'fallback-worker',
     onStatus: (s) => (s.status === 'down' ? logger.error(s, 'Redis connection lost; waiting for it') : logger.info(s, 'Redis connection restored')),
   });
+  await checkRedisDurability(connection, { requireDurable: config.redisRequireDurable, warn: (line) => logger.warn({ redis: redactRedisUrl(config.redisUrl) }, line) });
   const instruments = createWorkerInstruments();
   const genesys = await buildGenesys(config, connection, logger, genesysHooks(instruments.metrics));
   const fallbackWorker = createFallbackWorker({ config, connection, genesys: genesys.client, reader: genesys.reader, pressure: () => genesys.gate.pressure(), logger });
@@ -24,6 +25,8 @@ runMain('worker', async () => {
     logger,
     // The worker's own grace period first, then a margin for closing connections.
     timeoutMs: config.shutdownTimeoutMs + 5000,
+    // On a crash line: enough to tell which deployment and settings it was, and that its jobs will be re-run.
+    context: () => ({ queuePrefix: config.queuePrefix, concurrency: config.concurrency, lockDurationMs: config.lockDurationMs }),
     steps: () => [
       // Stop taking jobs; let active ones finish (their callers are on the line), hand back the rest at the deadline.
       { name: 'worker', run: () => fallbackWorker.close(config.shutdownTimeoutMs) },

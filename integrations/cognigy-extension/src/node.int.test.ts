@@ -12,7 +12,7 @@ import { policyFromEnv } from '@fallback/ingress-core';
 import { VECTOR_SECRETS } from '@fallback/ingress-core/testing';
 import { FALLBACK_QUEUE } from '@fallback/queue';
 import { freePort } from '@fallback/testing';
-import { startTestIngress, TEST_KEY, TEST_QUEUE, type TestIngress } from '@fallback/ingress/src/test-app.js';
+import { startTestIngress, TEST_KEY, TEST_QUEUE, type TestIngress } from '@fallback/ingress/test/test-app.js';
 import { CHILD_IDS, fakeCognigy } from './testing/fake-cognigy.js';
 import { genesysFallbackNode } from './nodes/genesys-fallback.js';
 

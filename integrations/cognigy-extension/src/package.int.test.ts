@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startTestIngress, TEST_KEY, TEST_QUEUE, type TestIngress } from '@fallback/ingress/src/test-app.js';
+import { startTestIngress, TEST_KEY, TEST_QUEUE, type TestIngress } from '@fallback/ingress/test/test-app.js';
 
 const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactUrlPassword, redisUrlProblem } from '@fallback/core';
 
 /** The environment as a plain record (process.env in apps, a literal in tests). */
 export type Env = Record<string, string | undefined>;
@@ -56,7 +57,8 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
     result.error.issues.map((issue) => {
       const name = typeof issue.path[0] === 'string' ? issue.path[0] : '(environment)';
       const raw = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined;
-      return `${name}: ${issue.message}${raw !== undefined && !/SECRET|KEY|PASSWORD|CLIENTS|TOKEN/i.test(name) ? ` (got "${raw}")` : ''}`;
+      // Secrets are never echoed; URLs only without their password (a REDIS_URL carries one).
+      return `${name}: ${issue.message}${raw !== undefined && !/SECRET|KEY|PASSWORD|CLIENTS|TOKEN/i.test(name) ? ` (got "${redactUrlPassword(raw)}")` : ''}`;
     }),
   );
 }
@@ -72,12 +74,15 @@ export function deepFreeze<T>(value: T): Readonly<T> {
 
 /** Variables every process reads. */
 export const commonShape = {
-  REDIS_URL: str('redis://127.0.0.1:6379').pipe(
-    z.string().regex(/^rediss?(\+cluster)?:\/\//, 'must start with redis://, rediss://, or redis+cluster:// (a Redis Cluster)'),
-  ),
+  // Checked here, not by ioredis: its "Invalid URL" carries the whole URL, password included (issue 11).
+  REDIS_URL: str('redis://127.0.0.1:6379').superRefine((url, ctx) => {
+    const problem = redisUrlProblem(url);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   QUEUE_PREFIX: str('{fallback}'),
   LOG_LEVEL: logLevel(),
   LOG_PRETTY: bool(false),
+  REDIS_REQUIRE_DURABLE: bool(false),
 };
 
 /**
@@ -108,9 +113,11 @@ export interface CommonConfig {
   redisUrl: string;
   queuePrefix: string;
   log: { level: string; pretty: boolean };
+  /** Refuse to start on a Redis without AOF or with an evicting policy (else a loud warning). */
+  redisRequireDurable: boolean;
 }
 
 /** Maps parsed common variables to CommonConfig. */
-export function commonConfig(e: { REDIS_URL: string; QUEUE_PREFIX: string; LOG_LEVEL: string; LOG_PRETTY: boolean }): CommonConfig {
-  return { redisUrl: e.REDIS_URL, queuePrefix: e.QUEUE_PREFIX, log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY } };
+export function commonConfig(e: { REDIS_URL: string; QUEUE_PREFIX: string; LOG_LEVEL: string; LOG_PRETTY: boolean; REDIS_REQUIRE_DURABLE: boolean }): CommonConfig {
+  return { redisUrl: e.REDIS_URL, queuePrefix: e.QUEUE_PREFIX, log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY }, redisRequireDurable: e.REDIS_REQUIRE_DURABLE };
 }

@@ -35,6 +35,11 @@ export const ingressSchema = z
     RATE_LIMIT_WINDOW_SECONDS: int(10, 1, 3600),
     INGRESS_REQUEST_TIMEOUT_MS: int(10_000, 100, 120_000),
     INGRESS_CONNECTION_TIMEOUT_MS: int(10_000, 100, 600_000),
+    // Load shedding (0 = that bound off): past one of them the ingress answers 503 overloaded at once.
+    INGRESS_MAX_EVENT_LOOP_DELAY_MS: int(200, 0, 60_000),
+    INGRESS_MAX_HEAP_USED_BYTES: int(0, 0, 2 ** 40),
+    INGRESS_MAX_RSS_BYTES: int(0, 0, 2 ** 40),
+    INGRESS_OVERLOAD_RETRY_AFTER_SECONDS: int(1, 1, 60),
   })
   .superRefine((e, ctx) => {
     checkCommon(e, ctx);
@@ -79,6 +84,11 @@ export interface IngressConfig extends CommonConfig {
   bodyLimit: number;
   jobPolicy: { attempts: number; retentionSec: number; failedRetentionSec: number };
   trustProxy: boolean;
+  /**
+   * Load shedding: past any bound (0 = off) POST/GET /v1/fallbacks answer 503 `overloaded` with Retry-After
+   * instead of queueing behind a lagging event loop until Cognigy's 8 s timeout.
+   */
+  overload: { maxEventLoopDelayMs: number; maxHeapUsedBytes: number; maxRssBytes: number; retryAfterSec: number };
   /** Bull Board at /admin/queues: off, read-only, or operate (retry/promote/pause; never add, edit or empty). */
   admin: { mode: 'off' | 'read-only' | 'operate'; username: string; password?: string };
 }
@@ -102,6 +112,12 @@ export function loadIngressConfig(env: Env): Readonly<IngressConfig> {
     bodyLimit: e.BODY_LIMIT_BYTES,
     jobPolicy: { attempts: e.JOB_ATTEMPTS, retentionSec: e.JOB_RETENTION_SECONDS, failedRetentionSec: e.FAILED_RETENTION_SECONDS },
     trustProxy: e.INGRESS_TRUST_PROXY,
+    overload: {
+      maxEventLoopDelayMs: e.INGRESS_MAX_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: e.INGRESS_MAX_HEAP_USED_BYTES,
+      maxRssBytes: e.INGRESS_MAX_RSS_BYTES,
+      retryAfterSec: e.INGRESS_OVERLOAD_RETRY_AFTER_SECONDS,
+    },
     admin: { mode: e.ADMIN_DASHBOARD, username: e.ADMIN_USERNAME, ...(e.ADMIN_PASSWORD ? { password: e.ADMIN_PASSWORD } : {}) },
   });
 }

@@ -6,6 +6,9 @@ export type { Target, TargetKind } from './target.js';
 export { dedupeKeyOf, jobIdOf, isJobId } from './job.js';
 export type { FallbackJobData } from './job.js';
 export { computeDeadline } from './deadline.js';
+/** REDIS_URL: startup check, cluster URLs, and its password kept out of every message. */
+export { parseClusterUrl, redactUrlPassword, redisUrlProblem, scrubUrlPassword } from './redis-url.js';
+export type { ClusterUrl } from './redis-url.js';
 export type { DeadlinePolicy } from './deadline.js';
 export { REASONS, formatFailure, parseFailure, toPublicStatus } from './outcome.js';
 export type { ReasonCode, FallbackResult, PublicStatus } from './outcome.js';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SEED, toCallShape, toGenericShape } from '@fallback/genesys-sim';
 import { waitFor } from '@fallback/testing';
 import { DEFAULT_BOT_PURPOSES, callOverReason, chooseLeg, parseConversation, transferState } from './conversation.js';
-import { FALLBACK_QUEUE, failure, startContract, type Contract } from './internal/contract.js';
+import { FALLBACK_QUEUE, failure, startContract, type Contract } from '../test/contract.js';
 import type { TransferStrategy } from './transfer.js';
 
 let ctx: Contract | undefined;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SEED } from '@fallback/genesys-sim';
-import { failure, startContract, type Contract } from './internal/contract.js';
+import { failure, startContract, type Contract } from '../test/contract.js';
 
 let ctx: Contract | undefined;
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SEED } from '@fallback/genesys-sim';
 import { waitFor } from '@fallback/testing';
 import { createHttp } from './http.js';
-import { failure, startContract, type Contract } from './internal/contract.js';
+import { failure, startContract, type Contract } from '../test/contract.js';
 import { ClientCredentialsTokenProvider } from './token.js';
 
 let ctx: Contract | undefined;
@@ -72,13 +72,14 @@ describe('token provider against the simulator', () => {
       onRefreshError: (err) => errors.push(`${err.kind} ${err.status}`),
     });
     const first = await tokens.getToken();
-    ctx.sim.installFaults([{ endpoint: 'token', action: { type: 'status', status: 503 }, count: 1 }]);
+    // Four 503s: the first try and its three quick retries (token-retry.int.test.ts) all fail.
+    ctx.sim.installFaults([{ endpoint: 'token', action: { type: 'status', status: 503 }, count: 4 }]);
     ctx.clock.advance(280_000);
     expect(await tokens.getToken()).toBe(first);
     await waitFor(() => errors.length === 1, { what: 'the failed background refresh' });
     expect(errors).toEqual(['transient 503']);
     expect(await tokens.getToken()).toBe(first);
-    expect(tokenRequests(ctx)).toHaveLength(2); // no new attempt inside the pause
+    expect(tokenRequests(ctx)).toHaveLength(5); // no new attempt inside the pause
     ctx.clock.advance(10_000);
     expect(await tokens.getToken()).toBe(first);
     await waitFor(() => ctx!.sim.stats().tokensIssued === 2, { what: 'the second background refresh' });
@@ -123,7 +124,8 @@ describe('token provider against the simulator', () => {
     [503, 'transient'],
     [429, 'rate-limited'],
   ] as const)('a %i from the token endpoint is %s, and the next call tries again', async (status, kind) => {
-    ctx = await startContract({ sim: { faults: [{ endpoint: 'token', action: { type: 'status', status, ...(status === 429 ? { retryAfterSec: 2 } : {}) }, count: 1 }] } });
+    // 4 × 5xx outlast the quick retries of one fetch; a 429 whose Retry-After (2 s) outlasts the 2 s budget is not retried.
+    ctx = await startContract({ sim: { faults: [{ endpoint: 'token', action: { type: 'status', status, ...(status === 429 ? { retryAfterSec: 2 } : {}) }, count: status === 429 ? 1 : 4 }] } });
     const err = await failure(ctx.tokens.getToken());
     expect(err).toMatchObject({ kind, status, request: { path: '/oauth/token' } });
     if (status === 429) expect(err.retryAfterMs).toBe(2000);

@@ -1,4 +1,5 @@
-import type { AxiosInstance } from 'axios';
+import type { AxiosError, AxiosInstance, AxiosResponse } from 'axios';
+import axiosRetry, { isNetworkError, retryAfter } from 'axios-retry';
 import { GenesysApiError, classify, type GenesysErrorBody } from './errors.js';
 import { networkCodeOf } from './http.js';
 
@@ -64,6 +65,46 @@ export interface TokenProviderOptions {
   onRefreshError?: (err: GenesysApiError) => void;
 }
 
+/** Retries of a token request (so at most 1 + 3 requests per fetch). */
+export const TOKEN_RETRIES = 3;
+
+/** Statuses of the token endpoint worth a short retry: Genesys throttling (429) or failing (5xx). */
+export function isRetryableTokenStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status <= 599);
+}
+
+/**
+ * Delay before token retry `n` (1-based): 100, 200, 400 ms (+ up to 20 % jitter), or the Retry-After if longer.
+ * Pure. Whatever it says, axios-retry gives up once the next attempt could not finish within the request's
+ * timeout: every attempt and every delay of one fetch share that one budget.
+ */
+export function tokenRetryDelayMs(n: number, retryAfterMs: number, random: () => number = Math.random): number {
+  const backoff = 100 * 2 ** (n - 1);
+  return Math.max(backoff * (1 + 0.2 * random()), retryAfterMs);
+}
+
+/**
+ * The token request's own axios instance, with axios-retry: a few short retries on network errors (reset,
+ * refused; a timeout has spent the budget already), 5xx and 429 (honouring Retry-After). Only here: the token
+ * request is idempotent and outside the API request budget. API calls are never retried this way: a read spends
+ * a slot of the budget Genesys counts, and a transfer POST that timed out may have been applied (reliability
+ * S14); their retries belong to the queue, which waits, reads first and paces. The instance shares the API
+ * instance's defaults (keep-alive agents, `validateStatus`) but not its interceptors.
+ */
+function tokenHttp(http: AxiosInstance): AxiosInstance {
+  const instance = http.create();
+  axiosRetry(instance, {
+    retries: TOKEN_RETRIES,
+    // Answers worth a retry go to the retry logic; every other answer is returned as is (classified below).
+    validateResponse: (response) => !isRetryableTokenStatus(response.status),
+    retryCondition: (error) => (error.response ? isRetryableTokenStatus(error.response.status) : isNetworkError(error)),
+    retryDelay: (n, error) => tokenRetryDelayMs(n, retryAfter(error)),
+    // The request's timeout bounds the whole fetch, retries included (see tokenRetryDelayMs).
+    shouldResetTimeout: false,
+  });
+  return instance;
+}
+
 /** Default token lifetime when the token endpoint omits `expires_in` (Genesys' default, genesys-cloud.md §3). */
 const DEFAULT_EXPIRES_IN_SEC = 86_400;
 
@@ -78,9 +119,11 @@ export class ClientCredentialsTokenProvider implements TokenSource {
   private inFlight: Promise<CachedToken> | undefined;
   private nextBackgroundAttempt = 0;
   private readonly now: () => number;
+  private readonly http: AxiosInstance;
 
   constructor(private readonly opts: TokenProviderOptions) {
     this.now = opts.now ?? Date.now;
+    this.http = tokenHttp(opts.http);
   }
 
   /** The OAuth client id this provider authenticates as (not secret; used in logs and errors). */
@@ -124,9 +167,9 @@ export class ClientCredentialsTokenProvider implements TokenSource {
     const request = { method: 'POST', path };
     const basic = Buffer.from(`${this.opts.clientId}:${this.opts.clientSecret}`).toString('base64');
     const started = this.now();
-    let response;
+    let response: AxiosResponse;
     try {
-      response = await this.opts.http.request({
+      response = await this.http.request({
         method: 'POST',
         url: `${this.opts.loginBaseUrl}${path}`,
         data: 'grant_type=client_credentials',
@@ -135,10 +178,12 @@ export class ClientCredentialsTokenProvider implements TokenSource {
         validateStatus: () => true,
       });
     } catch (err) {
+      // The last answer of a retried 5xx/429 comes back as an error holding it: classify the answer.
+      const answered = (err as AxiosError).response;
       // The axios error holds the request config (and so the Basic header): only its code leaves this block.
-      throw new GenesysApiError(
-        classify({ status: 0, networkCode: networkCodeOf(err), request, mayHaveApplied: false, now: this.now() }),
-      );
+      if (!answered)
+        throw new GenesysApiError(classify({ status: 0, networkCode: networkCodeOf(err), request, mayHaveApplied: false, now: this.now() }));
+      response = answered;
     }
     const body = (typeof response.data === 'object' && response.data !== null ? response.data : {}) as Record<string, unknown>;
     if (response.status === 200 && typeof body['access_token'] === 'string' && body['access_token'] !== '') {

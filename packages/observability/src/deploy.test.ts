@@ -59,8 +59,15 @@ describe('docker-compose.yml', () => {
     for (const name of ['ingress', 'worker', 'genesys-sim']) expect(services[name].healthcheck?.test, name).toBeDefined();
   });
 
-  it('puts Prometheus and Grafana in the observability profile with the files they need', () => {
-    for (const name of ['prometheus', 'grafana']) {
+  it('bounds Redis (maxmemory, noeviction) and restarts every long-running service by itself', () => {
+    const redis = services['redis'].command.join(' ');
+    expect(redis).toMatch(/--maxmemory \d+(mb|gb)\b/);
+    expect(redis).toMatch(/--maxmemory-policy noeviction/);
+    for (const [name, service] of Object.entries(services)) expect(['unless-stopped', 'always'], name).toContain(service.restart);
+  });
+
+  it('puts Prometheus, Alertmanager, its receiver stub and Grafana in the observability profile with the files they need', () => {
+    for (const name of ['prometheus', 'alertmanager', 'alert-webhook', 'grafana']) {
       expect(services[name].profiles).toEqual(['observability']);
       for (const volume of services[name].volumes as string[]) {
         const source = volume.split(':')[0]!;
@@ -85,6 +92,7 @@ describe('docker-compose.yml', () => {
     expect(services['worker'].depends_on['genesys-sim'].required).toBe(false);
     for (const v of ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'GENESYS_REGION']) expect(live.services.worker.environment[v]).toMatch(/^\$\{\w+:\?/);
     expect(live.services.ingress.environment.INGRESS_API_KEYS).toMatch(/^\$\{\w+:\?/);
+    for (const name of ['ingress', 'worker']) expect(live.services[name].environment.REDIS_REQUIRE_DURABLE, name).toBe('${REDIS_REQUIRE_DURABLE:-true}');
   });
 });
 
@@ -97,6 +105,39 @@ describe('Dockerfile', () => {
     const user = /^USER\s+(\S+)/m.exec(stages.at(-1)!)?.[1];
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
+  });
+
+  it('runs Node 22 LTS from base images pinned to an exact release (or a digest)', () => {
+    const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]!);
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const image of froms) expect(image, image).toMatch(/^node:22\.\d+\.\d+-[a-z]+(-slim)?(@sha256:[0-9a-f]{64})?$|^node@sha256:[0-9a-f]{64}$/);
+  });
+
+  it('the runtime stage holds only what deploy-apps.mjs produced in the build stage: nothing installed, nothing else copied', () => {
+    const runtime = stages.at(-1)!;
+    const build = stages.find((st) => /\bAS build\b/.test(st.split('\n')[0]!))!;
+    const out = /node deploy\/image\/deploy-apps\.mjs (\S+)/.exec(build)?.[1];
+    expect(out).toBeDefined();
+    const workdir = /^WORKDIR\s+(\S+)/m.exec(build)![1];
+    const copies = [...runtime.matchAll(/^COPY\s+(.*)$/gm)].map((m) => m[1]);
+    expect(copies).toEqual([`--from=build ${workdir}/${out}/ /app/`]);
+    expect(runtime).not.toMatch(/^RUN\b/m);
+    expect(runtime).toMatch(/^ENV NODE_ENV=production$/m);
+  });
+
+  it('starts node with source maps and the dist condition, here and in every compose command', () => {
+    const cmd = JSON.parse(/^CMD\s+(\[.*\])$/m.exec(stages.at(-1)!)![1]!) as string[];
+    expect(cmd.slice(0, 3)).toEqual(['node', '--enable-source-maps', '--conditions=fallback-dist']);
+    const compose = yamlOf('docker-compose.yml');
+    for (const name of ['ingress', 'worker', 'genesys-sim']) expect(compose.services[name].command.slice(0, 3), name).toEqual(cmd.slice(0, 3));
+  });
+
+  it('every other image in compose is pinned to an exact version', () => {
+    const compose = yamlOf('docker-compose.yml');
+    for (const [name, service] of Object.entries(compose.services as Record<string, any>)) {
+      if (service.build) continue;
+      expect(service.image, name).toMatch(/:v?\d+\.\d+\.\d+(-[a-z0-9.]+)?$|@sha256:[0-9a-f]{64}$/);
+    }
   });
 
   it('copies the manifest of every workspace package before installing (or the frozen install fails)', () => {
@@ -150,6 +191,23 @@ describe('PromQL in alerts and the dashboard', () => {
     }
   });
 
+  it('alerts on ingest p99, load shedding, Genesys 5xx / no answer, and Redis memory against maxmemory', () => {
+    const expr = (name: string) => alerts.find((a) => a.alert === name)?.expr ?? '';
+    expect(expr('FallbackIngestSlow')).toMatch(/histogram_quantile\(0\.99, .*fallback_ingest_duration_seconds_bucket/);
+    expect(expr('FallbackIngressShedding')).toContain('fallback_ingest_requests_total{code="overloaded"}');
+    expect(expr('FallbackGenesysErrors')).toMatch(/fallback_genesys_requests_total\{status=~"5\.\.\|0"\}.*\/.*fallback_genesys_requests_total/);
+    for (const name of ['FallbackRedisMemoryHigh', 'FallbackRedisMemoryFull'])
+      expect(expr(name)).toMatch(/fallback_redis_memory_used_bytes.*\/.*fallback_redis_memory_max_bytes > 0\)/);
+    expect(expr('FallbackRedisNoMaxmemory')).toContain('fallback_redis_memory_max_bytes');
+  });
+
+  it('every alert has a severity Alertmanager routes on and a summary', () => {
+    for (const a of alerts as any[]) {
+      expect(['critical', 'warning'], a.alert).toContain(a.labels?.severity);
+      expect(a.annotations?.summary, a.alert).toBeTruthy();
+    }
+  });
+
   it('every dashboard query parses and uses only catalog metrics, and the dashboard shows every metric', () => {
     const used = new Set<string>();
     for (const { title, expr } of panelExprs) {
@@ -169,6 +227,36 @@ describe('PromQL in alerts and the dashboard', () => {
     const provider = yamlOf('deploy/grafana/provisioning/dashboards/fallback.yml').providers[0];
     const compose = yamlOf('docker-compose.yml');
     expect(compose.services.grafana.volumes).toContain(`./deploy/grafana/dashboards:${provider.options.path}:ro`);
+  });
+});
+
+describe('Alertmanager', () => {
+  const compose = yamlOf('docker-compose.yml');
+  const am = yamlOf('deploy/alertmanager/alertmanager.yml');
+
+  it('Prometheus sends its alerts to the compose Alertmanager', () => {
+    const prom = yamlOf('deploy/prometheus/prometheus.yml');
+    expect(prom.alerting.alertmanagers[0].static_configs[0].targets).toEqual(['alertmanager:9093']);
+    expect(compose.services.alertmanager.ports).toContain('9093:9093');
+    const mount = (compose.services.alertmanager.volumes as string[]).find((v) => v.startsWith('./deploy/alertmanager/alertmanager.yml:'))!.split(':')[1];
+    expect(compose.services.alertmanager.command).toContain(`--config.file=${mount}`);
+  });
+
+  it('every route names a declared receiver, and the default one reaches the webhook stub on its port', () => {
+    const names = (am.receivers as { name: string }[]).map((r) => r.name);
+    const routes = [am.route, ...((am.route.routes ?? []) as { receiver?: string }[])];
+    for (const r of routes) if (r.receiver) expect(names).toContain(r.receiver);
+    const receiver = (am.receivers as any[]).find((r) => r.name === am.route.receiver);
+    const url = new URL(receiver.webhook_configs[0].url);
+    expect(url.hostname).toBe('alert-webhook');
+    expect(url.port).toBe(compose.services['alert-webhook'].environment.PORT);
+    expect(receiver.webhook_configs[0].send_resolved).toBe(true);
+  });
+
+  it('the inhibition names alerts that exist', () => {
+    const alerts = new Set(yamlOf('deploy/prometheus/alerts.yml').groups.flatMap((g: any) => g.rules.map((r: any) => r.alert)));
+    for (const rule of am.inhibit_rules as any[])
+      for (const m of [...rule.source_matchers, ...rule.target_matchers]) expect(alerts.has(/alertname="(\w+)"/.exec(m)![1]), m).toBe(true);
   });
 });
 

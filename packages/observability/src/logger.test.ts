@@ -35,6 +35,10 @@ describe('createLogger', () => {
       { config: { apiKeys: [SECRET], genesys: { clientSecret: SECRET }, admin: { password: SECRET } } },
       { env: { GENESYS_CLIENT_SECRET: SECRET, INGRESS_API_KEYS: SECRET, ADMIN_PASSWORD: SECRET } },
       { signature: SECRET, webhookSecrets: [SECRET] },
+      // ioredis' ReplyError of a wrong Redis password, and Node's "Invalid URL" of a mistyped REDIS_URL.
+      { err: Object.assign(new Error('WRONGPASS invalid username-password pair'), { command: { name: 'auth', args: [SECRET] } }) },
+      { err: Object.assign(new TypeError('Invalid URL'), { code: 'ERR_INVALID_URL', input: `redis://ops:${SECRET}@redis:6379` }) },
+      { cause: { command: { name: 'hello', args: ['3', 'AUTH', 'ops', SECRET] } } },
     ];
     const lines = logLines(shapes);
     expect(lines).toHaveLength(shapes.length);

@@ -63,6 +63,13 @@ export const REDACT_PATHS = [
   '*.INGRESS_API_KEYS',
   'ADMIN_PASSWORD',
   '*.ADMIN_PASSWORD',
+  // ioredis puts the failed command on its errors: `AUTH <password>` (a wrong Redis password) with its args.
+  'command.args',
+  '*.command.args',
+  '*.*.command.args',
+  // Node's "Invalid URL" error carries the whole URL (a REDIS_URL with its password) as `input`.
+  'err.input',
+  '*.err.input',
 ];
 
 /** Options of createLogger. */

@@ -97,3 +97,32 @@ describe('queue metrics', () => {
     expect(after(METRIC_NAMES.collectErrors)).toBe(1);
   });
 });
+
+describe('Redis memory gauges', () => {
+  it('report used and max memory per node from one read per scrape', async () => {
+    const registry = createMetricsRegistry({ defaultMetrics: false });
+    let reads = 0;
+    let clock = 0;
+    queueMetrics(
+      registry,
+      {
+        counts: async () => ({}),
+        oldestWaitingSince: async () => undefined,
+        rateLimitRemainingMs: async () => 0,
+        paused: async () => false,
+        redisMemory: async () => {
+          reads += 1;
+          return [{ node: 'redis:6379', usedBytes: 300 << 20, maxBytes: 1 << 30 }];
+        },
+      },
+      () => clock,
+    );
+    const first = await scrape(registry);
+    expect(first(METRIC_NAMES.redisMemoryUsed, { node: 'redis:6379' })).toBe(300 << 20);
+    expect(first(METRIC_NAMES.redisMemoryMax, { node: 'redis:6379' })).toBe(1 << 30);
+    expect(reads).toBe(1);
+    clock += 15_000;
+    await scrape(registry);
+    expect(reads).toBe(2);
+  });
+});

@@ -23,6 +23,8 @@ export const METRIC_NAMES = {
   queueRateLimitTtl: 'fallback_queue_rate_limit_remaining_seconds',
   queuePaused: 'fallback_queue_paused',
   collectErrors: 'fallback_metrics_collect_errors_total',
+  redisMemoryUsed: 'fallback_redis_memory_used_bytes',
+  redisMemoryMax: 'fallback_redis_memory_max_bytes',
 } as const;
 
 /** A metrics registry for one process, with Node's process metrics (`process_*`, `nodejs_*`) unless turned off. */
@@ -193,6 +195,8 @@ export interface QueueStatsSource {
   rateLimitRemainingMs(): Promise<number>;
   /** True while someone paused the queue (Bull Board's pause button): nothing is transferred. */
   paused(): Promise<boolean>;
+  /** Redis' used memory and `maxmemory` per node (INFO memory); optional: without it no Redis memory gauges. */
+  redisMemory?(): Promise<{ node: string; usedBytes: number; maxBytes: number }[]>;
 }
 
 /**
@@ -251,6 +255,31 @@ export function queueMetrics(registry: Registry, source: QueueStatsSource, now: 
     '1 while the queue is paused by a person (nothing is transferred), 0 otherwise.',
     async (g) => g.set((await source.paused()) ? 1 : 0),
   );
+  const readMemory = source.redisMemory?.bind(source);
+  if (readMemory) {
+    // Both gauges come from one INFO per node per scrape: the first collect reads, the second reuses it.
+    let shared: { at: number; read: ReturnType<typeof readMemory> } | undefined;
+    const memory = () => {
+      if (!shared || now() - shared.at > 1000) shared = { at: now(), read: readMemory() };
+      return shared.read;
+    };
+    scraped(
+      METRIC_NAMES.redisMemoryUsed,
+      'Memory Redis uses (INFO memory used_memory), per node. With noeviction, writes fail once it reaches maxmemory: the ingress then answers 503.',
+      async (g) => {
+        for (const n of await memory()) g.set({ node: n.node }, n.usedBytes);
+      },
+      ['node'],
+    );
+    scraped(
+      METRIC_NAMES.redisMemoryMax,
+      "Redis' maxmemory per node (bytes; 0 = no limit, so noeviction never engages and Redis grows until the kernel kills it).",
+      async (g) => {
+        for (const n of await memory()) g.set({ node: n.node }, n.maxBytes);
+      },
+      ['node'],
+    );
+  }
 }
 
 export type { Registry };

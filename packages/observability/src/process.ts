@@ -6,19 +6,45 @@ export interface ShutdownStep {
   run: () => Promise<unknown> | unknown;
 }
 
-/**
- * One shutdown coordinator per process: idempotent (a second signal does not start a second shutdown), ordered
- * (stop intake → drain → close queues → quit Redis), each step isolated (one failing step does not skip the
- * rest), and bounded by a deadline after which the process exits anyway.
- */
-export function installShutdown(opts: {
+/** The process-wide events installShutdown listens to (process itself; an EventEmitter in tests). */
+export type ProcessEvents = Pick<NodeJS.Process, 'on'>;
+
+/** Options of installShutdown. */
+export interface ShutdownOptions {
   logger: Logger;
   steps: () => ShutdownStep[];
   timeoutMs: number;
   exit?: (code: number) => void;
   signals?: NodeJS.Signals[];
-}): () => Promise<void> {
+  /** What a crash line carries besides the logger's own fields (evaluated at the crash: queue, port, jobs …). */
+  context?: () => Record<string, unknown>;
+  /** Where signals and crashes come from; `process` unless a test hands in an EventEmitter. */
+  proc?: ProcessEvents;
+}
+
+/**
+ * One shutdown coordinator per process: idempotent (a second call does not start a second shutdown), ordered
+ * (stop intake → drain → close queues → quit Redis), each step isolated (one failing step does not skip the
+ * rest), and bounded by a deadline after which the process exits anyway. A second SIGTERM/SIGINT while it runs
+ * exits at once (an operator pressing Ctrl-C twice, an orchestrator losing patience): the jobs still active go
+ * back to the queue when their locks expire, as after a crash.
+ *
+ * It also owns crashes: an `uncaughtException` or `unhandledRejection` is logged (fatal, with the process
+ * context) and the process exits 1 without running the steps. After an error nobody handled the state is
+ * unknown, and draining on it could do harm (a job half-way between its claim and its POST); a fresh process is
+ * safe: the orchestrator restarts it, BullMQ re-runs its jobs once their locks expire, and each re-run reads
+ * the call before posting.
+ */
+export function installShutdown(opts: ShutdownOptions): () => Promise<void> {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const proc = opts.proc ?? process;
+  const context = () => {
+    try {
+      return { ...opts.context?.(), uptimeSec: Math.round(process.uptime()), rssBytes: process.memoryUsage.rss(), node: process.version };
+    } catch {
+      return {};
+    }
+  };
   let running: Promise<void> | undefined;
   const shutdown = () => {
     running ??= (async () => {
@@ -44,11 +70,30 @@ export function installShutdown(opts: {
     return running;
   };
   for (const signal of opts.signals ?? (['SIGTERM', 'SIGINT'] as NodeJS.Signals[])) {
-    process.on(signal, () => {
+    proc.on(signal, () => {
+      if (running) {
+        opts.logger.warn({ signal }, 'second signal during shutdown; exiting now (active jobs return to the queue when their locks expire)');
+        exit(1);
+        return;
+      }
       opts.logger.info({ signal }, 'shutting down');
       void shutdown();
     });
   }
+  let crashed = false;
+  const crash = (kind: 'uncaughtException' | 'unhandledRejection') => (reason: unknown) => {
+    // A throw inside the logger must not recurse into this handler forever: exit whatever happens.
+    if (crashed) return exit(1);
+    crashed = true;
+    try {
+      const err = reason instanceof Error ? reason : new Error(`non-Error ${kind}: ${String(reason)}`);
+      opts.logger.fatal({ err, kind, ...context() }, `${kind}: exiting so the process is restarted and its jobs re-run`);
+    } finally {
+      exit(1);
+    }
+  };
+  proc.on('uncaughtException', crash('uncaughtException'));
+  proc.on('unhandledRejection', crash('unhandledRejection'));
   return shutdown;
 }
 
@@ -58,7 +103,7 @@ export function installShutdown(opts: {
  */
 export function runMain(name: string, main: () => Promise<void>): void {
   main().catch((err: Error) => {
-    const known = ['ConfigError', 'RedisUnavailableError'].includes(err?.name);
+    const known = ['ConfigError', 'RedisUnavailableError', 'RedisNotDurableError'].includes(err?.name);
     const code = (err as NodeJS.ErrnoException)?.code;
     const message =
       code === 'EADDRINUSE' || code === 'EACCES'

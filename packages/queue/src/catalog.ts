@@ -61,7 +61,14 @@ export function conversationIndexTtlSec(policy: JobPolicy): number {
   return Math.max(policy.retentionSec, policy.failedRetentionSec) + 3600;
 }
 
-/** Opens the fallback queue on a connection the caller owns (BullMQ does not close a connection it was handed). */
-export function openFallbackQueue<D = unknown, R = unknown>(connection: Redis, prefix: string): Queue<D, R> {
-  return new Queue<D, R>(FALLBACK_QUEUE, { connection, prefix });
+/**
+ * Opens the fallback queue on a connection the caller owns (BullMQ does not close a connection it was handed).
+ * It always has an `error` listener: without one BullMQ prints the error with console.error, and an ioredis
+ * error prints its failed command, `AUTH <the Redis password>` included. Connection trouble is already reported
+ * once per outage by createRedis' onStatus; `onError` gets the message only.
+ */
+export function openFallbackQueue<D = unknown, R = unknown>(connection: Redis, prefix: string, onError: (message: string) => void = () => undefined): Queue<D, R> {
+  const queue = new Queue<D, R>(FALLBACK_QUEUE, { connection, prefix });
+  queue.on('error', (err: Error) => onError(err.message));
+  return queue;
 }

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { parseClusterUrl, redactUrlPassword, scrubUrlPassword } from '@fallback/core';
 
 /**
  * How a connection is used decides its failure behaviour:
@@ -19,56 +20,7 @@ export interface CreateRedisOptions {
 }
 
 /** `redis://user:pass@host:port/db` (or a `redis+cluster://` URL) without the password, for logs and error messages. */
-export function redactRedisUrl(url: string): string {
-  const cluster = /^(rediss?\+cluster:\/\/)(?:([^@/]*)@)?(.*)$/s.exec(url);
-  if (cluster) {
-    const [, scheme, auth, rest] = cluster;
-    return auth?.includes(':') ? `${scheme}${auth.split(':')[0]}:***@${rest}` : url;
-  }
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '(unparseable REDIS_URL)';
-  }
-}
-
-/** Seed nodes and credentials of a `redis+cluster://[user:pass@]host:port,host:port` URL (`rediss+cluster://` for TLS). */
-export interface ClusterUrl {
-  nodes: { host: string; port: number }[];
-  username?: string;
-  password?: string;
-  tls: boolean;
-}
-
-/**
- * Parses a Redis Cluster URL, or returns undefined for a plain `redis://` URL. WHATWG URL cannot hold several
- * hosts, hence a parser of our own; it throws on a cluster URL without a usable node.
- */
-export function parseClusterUrl(url: string): ClusterUrl | undefined {
-  const match = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]*)/.exec(url);
-  if (!match) return undefined;
-  const [, scheme, auth, hosts] = match;
-  const nodes = (hosts ?? '')
-    .split(',')
-    .map((h) => h.trim())
-    .filter(Boolean)
-    .map((h) => {
-      const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(h);
-      if (!m) throw new Error(`REDIS_URL: cannot read cluster node "${h}" (host:port)`);
-      return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2] ?? 6379) };
-    });
-  if (nodes.length === 0) throw new Error('REDIS_URL: a redis+cluster:// URL needs at least one host:port');
-  const [user, ...rest] = auth ? auth.split(':') : [];
-  const password = rest.length ? decodeURIComponent(rest.join(':')) : undefined;
-  return {
-    nodes,
-    ...(user ? { username: decodeURIComponent(user) } : {}),
-    ...(password ? { password } : {}),
-    tls: scheme === 'rediss',
-  };
-}
+export const redactRedisUrl = redactUrlPassword;
 
 /**
  * Creates an ioredis connection for a role. The caller owns it and must `quit()` it.
@@ -112,7 +64,7 @@ export function createRedis(url: string, opts: CreateRedisOptions): Redis {
   redis.on('error', (err: NodeJS.ErrnoException) => {
     if (down) return;
     down = true;
-    opts.onStatus?.({ status: 'down', error: err.code ?? err.message, url: safeUrl });
+    opts.onStatus?.({ status: 'down', error: scrubUrlPassword(err.code ?? err.message, url), url: safeUrl });
   });
   redis.on('ready', () => {
     if (!down) return;
@@ -154,10 +106,8 @@ export async function assertRedisReachable(url: string, timeoutMs = 3000): Promi
   try {
     await redis.connect();
     await redis.ping();
-    const info = await redis.info('persistence').catch(() => '');
-    void info;
   } catch (err) {
-    const reason = lastError || (err as Error).message;
+    const reason = scrubUrlPassword(lastError || (err as Error).message, url);
     throw new RedisUnavailableError(
       `Redis is not answering at ${redactRedisUrl(url)} (${reason}). ` +
         'Start one (Debian: `redis-server --daemonize yes`; Docker: `docker compose up redis`) or point REDIS_URL at yours.',

@@ -1,5 +1,8 @@
 export { createRedis, redactRedisUrl, assertRedisReachable, waitUntilReady, RedisUnavailableError } from './connection.js';
 export type { ConnectionRole, CreateRedisOptions } from './connection.js';
+/** Startup check that Redis persists (AOF) and never evicts; memory for the metrics. */
+export { checkRedisDurability, durabilityVerdict, parseInfo, readRedisDurability, readRedisMemory, RedisNotDurableError } from './durability.js';
+export type { DurabilityVerdict, NodeDurability, RedisMemory } from './durability.js';
 export {
   FALLBACK_QUEUE,
   FALLBACK_JOB,
@@ -22,8 +25,8 @@ export type { PacerOptions, PacerAdmission, RefusalReason } from './pacer.js';
 export { ConversationClaims } from './claims.js';
 export type { ClaimResult, ClaimState, PostingRefusal } from './claims.js';
 /** Seed nodes of a `redis+cluster://` REDIS_URL. */
-export { parseClusterUrl } from './connection.js';
-export type { ClusterUrl } from './connection.js';
+export { parseClusterUrl } from '@fallback/core';
+export type { ClusterUrl } from '@fallback/core';
 /** Queue-wide numbers for the metrics gauges. */
 export { queueStatsSource } from './stats.js';
 export type { QueueStats } from './stats.js';

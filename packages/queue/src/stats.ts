@@ -1,4 +1,6 @@
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { readRedisMemory, type RedisMemory } from './durability.js';
 
 /** Queue-wide numbers read at metrics scrape time (the shape packages/observability's queueMetrics reads). */
 export interface QueueStats {
@@ -6,6 +8,8 @@ export interface QueueStats {
   oldestWaitingSince(): Promise<number | undefined>;
   rateLimitRemainingMs(): Promise<number>;
   paused(): Promise<boolean>;
+  /** Present when queueStatsSource was given the connection. */
+  redisMemory?(): Promise<RedisMemory[]>;
 }
 
 /** States worth a gauge (`completed`/`failed` are bounded by retention). */
@@ -16,7 +20,7 @@ const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'comple
  * the wait list, `asc`); its age counts from `receivedAt` in its data, when the failure reached the ingress,
  * because that is how long the caller has been on hold.
  */
-export function queueStatsSource(queue: Queue): QueueStats {
+export function queueStatsSource(queue: Queue, redis?: Redis): QueueStats {
   return {
     async counts() {
       return (await queue.getJobCounts(...STATES)) as Record<string, number>;
@@ -31,5 +35,7 @@ export function queueStatsSource(queue: Queue): QueueStats {
       return Math.max(0, await queue.getRateLimitTtl());
     },
     paused: () => queue.isPaused(),
+    // The connection is passed in rather than dug out of BullMQ (whose client is a proxy around it).
+    ...(redis ? { redisMemory: () => readRedisMemory(redis) } : {}),
   };
 }

@@ -48,8 +48,11 @@ async function pingable(port: number): Promise<boolean> {
   });
 }
 
-/** Starts a private redis-server on a free port (AOF `everysec` on by default, `noeviction`, no RDB snapshots). */
-export async function startPrivateRedis(opts: { appendonly?: boolean; appendfsync?: 'always' | 'everysec' | 'no' } = {}): Promise<PrivateRedis> {
+/**
+ * Starts a private redis-server on a free port (AOF `everysec` on by default, `noeviction`, no RDB snapshots).
+ * `args` are appended to the command line (`--maxmemory-policy allkeys-lru`, `--rename-command CONFIG ""` …).
+ */
+export async function startPrivateRedis(opts: { appendonly?: boolean; appendfsync?: 'always' | 'everysec' | 'no'; args?: string[] } = {}): Promise<PrivateRedis> {
   const bin = findRedisServer();
   if (!bin) throw new Error('redis-server is not installed (Debian: apt-get install redis-server)');
   const port = await freePort();
@@ -65,6 +68,7 @@ export async function startPrivateRedis(opts: { appendonly?: boolean; appendfsyn
     '--maxmemory-policy', 'noeviction',
     '--daemonize', 'no',
     '--logfile', path.join(dir, 'redis.log'),
+    ...(opts.args ?? []),
   ];
   const start = async () => {
     child = spawn(bin, args, { stdio: 'ignore' });

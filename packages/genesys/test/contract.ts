@@ -3,10 +3,10 @@
  * simulator over HTTP on port 0, both on one clock the test can move.
  */
 import { SEED, createSimulator, type Simulator, type SimulatorOptions } from '@fallback/genesys-sim';
-import { GenesysClient, type Admission, type ReadEndpoint, type RequestContext, type RequestGate, type RequestInfo } from '../client.js';
-import { isGenesysApiError, type GenesysApiError } from '../errors.js';
-import { createHttp } from '../http.js';
-import { ClientCredentialsTokenProvider } from '../token.js';
+import { GenesysClient, type Admission, type ReadEndpoint, type RequestContext, type RequestGate, type RequestInfo } from '../src/client.js';
+import { isGenesysApiError, type GenesysApiError } from '../src/errors.js';
+import { createHttp } from '../src/http.js';
+import { ClientCredentialsTokenProvider } from '../src/token.js';
 
 /** A clock both sides read; `advance` moves it (no sleeping in tests). */
 export class TestClock {

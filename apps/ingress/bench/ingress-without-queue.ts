@@ -9,8 +9,8 @@ import { pino } from 'pino';
 import type { Queue } from 'bullmq';
 import { parseRoutesFile, policyFromEnv, type PolicyDefaults } from '@fallback/ingress-core';
 import type { FallbackProducer } from '@fallback/queue';
-import { buildApp } from '../app.js';
-import { testConfig } from '../test-app.js';
+import { buildApp } from '../src/app.js';
+import { testConfig } from '../test/test-app.js';
 
 const env = process.env;
 const defaults: PolicyDefaults = { apiKeys: [env['INGRESS_API_KEYS']!], webhookSecrets: [], defaultQueueId: env['DEFAULT_QUEUE_ID'] ?? '6f4c2a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b' };

@@ -10,7 +10,7 @@ import { policyFromEnv, type IngressPolicy } from '@fallback/ingress-core';
 import { createLogger } from '@fallback/observability';
 import { FALLBACK_QUEUE, FallbackProducer, FallbackWaiter, openQueueEvents, createRedis, dedupeKey, openFallbackQueue } from '@fallback/queue';
 import { deleteByPrefix, uniquePrefix } from '@fallback/testing';
-import { buildApp, type IngressDeps } from './app.js';
+import { buildApp, type IngressDeps } from '../src/app.js';
 
 /** The quick start's key and queue, used when a test gives no policy. */
 export const TEST_KEY = 'test-ingress-key-0123456789';

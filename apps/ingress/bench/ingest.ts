@@ -139,9 +139,9 @@ async function main() {
 
 /** Starts the server of a variant as its own process. */
 function startVariant(v: Variant, port: number, prefix: string, redisUrl: string, routesFile: string): ServiceProcess {
-  if (v.name === 'bare') return startService('bare', 'apps/ingress/src/bench/bare-server.ts', { PORT: String(port) });
+  if (v.name === 'bare') return startService('bare', 'apps/ingress/bench/bare-server.ts', { PORT: String(port) });
   if (v.name === 'checks-only')
-    return startService('checks-only', 'apps/ingress/src/bench/ingress-without-queue.ts', { PORT: String(port), INGRESS_API_KEYS: KEY, ROUTES_FILE: routesFile });
+    return startService('checks-only', 'apps/ingress/bench/ingress-without-queue.ts', { PORT: String(port), INGRESS_API_KEYS: KEY, ROUTES_FILE: routesFile });
   return startService('ingress', 'apps/ingress/src/main.ts', {
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
