@@ -55,7 +55,7 @@ describe('crashes and signals (real processes)', () => {
 
   it('a second SIGTERM during the drain exits at once, non-zero; the job is re-run elsewhere', async () => {
     // The job's first read answers after 20 s and the grace is 30 s: the first SIGTERM waits for the active job.
-    stack = await startStack({ workers: 1, workerEnv: { GENESYS_REQUESTS_PER_MINUTE: '0', SHUTDOWN_TIMEOUT_MS: '30000', GENESYS_TIMEOUT_MS: '25000' } });
+    stack = await startStack({ workers: 1, workerEnv: { GENESYS_REQUESTS_PER_MINUTE: '0', SHUTDOWN_TIMEOUT_MS: '30000', GENESYS_TIMEOUT_MS: '25000', POST_SETTLE_MS: '30000' } });
     stack.sim.installFaults([{ endpoint: 'read', count: 1, action: { type: 'latency', ms: 20_000 } }]);
     const worker = stack.workers[0]!;
     const conv = stack.sim.createConversation();

@@ -44,7 +44,8 @@ export async function analyticsAllowed(client: GenesysClient, logger: Logger): P
       );
       return false;
     }
-    logger.warn({ err: isGenesysApiError(err) ? err.message : String(err) }, 'could not check the analytics permission at start; trying batch reads');
+    // Not a configuration problem (Genesys unreachable, a 5xx): a 403 at run time turns analytics off just the same.
+    logger.info({ err: isGenesysApiError(err) ? err.message : String(err) }, 'could not check the analytics permission at start; trying batch reads');
     return true;
   }
 }
