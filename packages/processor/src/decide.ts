@@ -122,12 +122,13 @@ export function decideAfterPost(view: ConversationView, input: AfterPostInput): 
 
 /**
  * How long a run must wait before it may read after an unanswered POST (S14): until the POST can no longer land
- * (`settleMs` after it left), but never past the deadline — at the deadline it reads, and can then only finish
- * transferred or expired. 0: read now. An answered POST (202 or a refusal) needs no wait.
+ * (`settleMs` after it left). The deadline does not shorten it: past the deadline no POST may follow anyway, so
+ * waiting costs the caller nothing, and a read before the POST can no longer land could report "expired" for a
+ * caller Genesys moves a moment later. 0: read now. An answered POST (202 or a refusal) needs no wait.
  */
-export function settleWait(posted: PostedState, now: number, settleMs: number, deadline: number): number {
+export function settleWait(posted: PostedState, now: number, settleMs: number): number {
   if (posted.accepted) return 0;
-  return Math.max(0, Math.min(posted.at + settleMs, deadline) - now);
+  return Math.max(0, posted.at + settleMs - now);
 }
 
 /**

@@ -390,7 +390,7 @@ class Run {
     if (err.kind === 'ambiguous') {
       // S14: it may land later. Read only once it can no longer land. The attempt counts (a Genesys that never
       // answers must end), but its retry waits for the settle time; the last attempt is judged before it fails.
-      const wait = settleWait(this.posted ?? { leg: legId, at: this.now(), accepted: false }, this.now(), this.deps.settleMs, this.data.deadline);
+      const wait = settleWait(this.posted ?? { leg: legId, at: this.now(), accepted: false }, this.now(), this.deps.settleMs);
       this.log.warn({ participantId: legId, status: err.status, code: err.code, correlationId: err.correlationId, waitMs: wait }, 'transfer unanswered; reading once it can no longer land');
       if (this.lastAttempt()) throw new Later(this.now() + Math.max(wait, 1), 'transfer unanswered (last attempt)');
       throw new SettleRetry(withCorrelation(err), this.now() + wait);
@@ -429,7 +429,7 @@ class Run {
     const posted = this.posted!;
     // An unanswered POST on the job's last attempt: judged, and if it did not land, the job ends here.
     if (!posted.accepted && !opts.final && this.lastAttempt()) opts = { final: `${this.job.attemptsMade + 1} attempts, the last transfer request unanswered` };
-    const wait = settleWait(posted, this.now(), this.deps.settleMs, this.data.deadline);
+    const wait = settleWait(posted, this.now(), this.deps.settleMs);
     // Even a final word waits until the POST can no longer land: a read before then could miss it landing late.
     if (wait > 0) throw new Later(this.now() + wait, 'an earlier transfer request may still land');
     // After an unanswered POST, or for a final word, the live state decides; an accepted one may share a read.
