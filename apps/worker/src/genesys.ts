@@ -117,6 +117,8 @@ export async function buildGenesys(
     analytics,
     batchLimit: config.analytics.batchSize,
     concurrency: credentials.length,
+    // Confirmations come back one by one from the delayed set: gather them for a moment into shared reads.
+    lowPriorityWindowMs: 1000,
     log: logger,
   });
   return {

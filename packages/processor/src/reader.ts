@@ -21,6 +21,11 @@ export interface ReaderOptions {
   batchLimit: number;
   /** Batch requests under way at once in this process (one per OAuth client is plenty: the gate serialises). */
   concurrency: number;
+  /**
+   * How long a low-priority read (a confirmation) waits for company before it goes (ms). Confirmations come back
+   * one by one from the delayed set; without a window each would leave alone. A caller's read never waits.
+   */
+  lowPriorityWindowMs?: number;
   log: ReaderLog;
   now?: () => number;
 }
@@ -47,6 +52,7 @@ interface Pending {
 export class ConversationReader {
   private readonly queue: Pending[] = [];
   private running = 0;
+  private timer: NodeJS.Timeout | undefined;
   private analytics: boolean;
   private readonly now: () => number;
 
@@ -79,7 +85,19 @@ export class ConversationReader {
       // High-priority reads first (a caller waits for a first transfer), then by age.
       this.queue.sort((a, b) => (a.ctx.priority === b.ctx.priority ? a.since - b.since : a.ctx.priority === 'high' ? -1 : 1));
       const priority = this.queue[0]!.ctx.priority;
-      const take = this.queue.filter((p) => p.ctx.priority === priority).slice(0, Math.max(1, this.opts.batchLimit));
+      const limit = Math.max(1, this.opts.batchLimit);
+      const candidates = this.queue.filter((p) => p.ctx.priority === priority);
+      if (priority === 'low' && candidates.length < limit) {
+        const ripeAt = candidates[0]!.since + (this.opts.lowPriorityWindowMs ?? 0);
+        if (ripeAt > this.now()) {
+          this.timer ??= setTimeout(() => {
+            this.timer = undefined;
+            this.pump();
+          }, ripeAt - this.now());
+          return;
+        }
+      }
+      const take = candidates.slice(0, limit);
       for (const p of take) this.queue.splice(this.queue.indexOf(p), 1);
       this.running += 1;
       void this.send(take).finally(() => {
