@@ -2,8 +2,8 @@
 export { percentile, summarize, ratePerSecond, minOf, maxOf, round } from './stats.js';
 export type { Summary } from './stats.js';
 /** The run ledger (accepted = transferred + failed + expired, duplicates) and simulator-ledger helpers. */
-export { checkLedger, duplicateConversations, timesToTransfer, tallyRequests, cumulative } from './ledger.js';
-export type { LedgerCounts, LedgerCheck, TransferRecord, RequestRecord, RequestTally } from './ledger.js';
+export { checkLedger, duplicateConversations, timesToTransfer, tallyRequests, cumulative, callerFigures } from './ledger.js';
+export type { LedgerCounts, LedgerCheck, TransferRecord, RequestRecord, RequestTally, CallerPlan, CallerFigures } from './ledger.js';
 /** Tiny SVG charts (grouped bars, lines). */
 export { barChart, lineChart, escapeXml, niceMax, wrapLabel } from './svg.js';
 /** The tutorial's retry loop and request body, transcribed for the baseline runner. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLedger, cumulative, duplicateConversations, tallyRequests, timesToTransfer } from './ledger.js';
+import { callerFigures, checkLedger, cumulative, duplicateConversations, tallyRequests, timesToTransfer } from './ledger.js';
 
 describe('checkLedger', () => {
   it('balances when every acknowledged failure ended once and nothing moved twice', () => {
@@ -60,5 +60,26 @@ describe('simulator ledger helpers', () => {
       [1, 2],
       [2, 3],
     ]);
+  });
+});
+
+describe('callerFigures', () => {
+  const plan = (id: string, hangupAt?: number) => ({ conversationId: id, sentAt: 0, deadline: 10_000, ...(hangupAt !== undefined ? { hangupAt } : {}) });
+  it('tells moved before the deadline, moved late, hung up waiting and left on the bot apart', () => {
+    const f = callerFigures(
+      [plan('a'), plan('b'), plan('c', 5000), plan('d', 20_000), plan('e', 3000)],
+      [
+        { conversationId: 'a', at: 2000, state: 'Complete' },
+        { conversationId: 'b', at: 12_000, state: 'Complete' },
+        // Applied after e hung up: Canceled, nobody moved.
+        { conversationId: 'e', at: 4000, state: 'Canceled' },
+      ],
+      6,
+    );
+    expect(f).toEqual({ callers: 5, movedBeforeDeadline: 1, movedLate: 1, hungUp: 2, leftOnBot: 1, requestsPerMoved: 3 });
+  });
+  it('takes the first Complete transfer of a call, and a transfer without a state as applied', () => {
+    const f = callerFigures([plan('a')], [{ conversationId: 'a', at: 11_000, state: 'Failed' }, { conversationId: 'a', at: 9000 }], 2);
+    expect(f).toMatchObject({ movedBeforeDeadline: 1, requestsPerMoved: 2 });
   });
 });

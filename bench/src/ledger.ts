@@ -42,6 +42,54 @@ export function checkLedger(c: LedgerCounts): LedgerCheck {
 export interface TransferRecord {
   conversationId: string;
   at: number;
+  /** Pending, Complete, Failed, Canceled, Timeout (only Complete moved the caller). */
+  state?: string;
+}
+
+/** One caller of a run: when the failure was sent, its deadline, when the caller hangs up (if ever). */
+export interface CallerPlan {
+  conversationId: string;
+  sentAt: number;
+  deadline: number;
+  hangupAt?: number;
+}
+
+/**
+ * What the callers felt: moved before their deadline, moved after it, hung up before anyone moved them, or left on
+ * the dead bot past their deadline. From the simulator's ledger alone (the same for ours and the baseline): a
+ * caller is moved by the first Complete transfer of the call (a transfer the simulator applied after the caller
+ * hung up is Canceled, not Complete).
+ */
+export interface CallerFigures {
+  callers: number;
+  movedBeforeDeadline: number;
+  movedLate: number;
+  hungUp: number;
+  leftOnBot: number;
+  /** Genesys API requests ÷ callers moved (before or after the deadline). */
+  requestsPerMoved: number;
+}
+
+/** Tallies CallerFigures. */
+export function callerFigures(plans: readonly CallerPlan[], transfers: readonly TransferRecord[], apiRequests: number): CallerFigures {
+  const moved = new Map<string, number>();
+  for (const t of transfers) {
+    if ((t.state ?? 'Complete') !== 'Complete') continue;
+    const seen = moved.get(t.conversationId);
+    if (seen === undefined || t.at < seen) moved.set(t.conversationId, t.at);
+  }
+  const f: CallerFigures = { callers: plans.length, movedBeforeDeadline: 0, movedLate: 0, hungUp: 0, leftOnBot: 0, requestsPerMoved: Number.NaN };
+  for (const p of plans) {
+    const at = moved.get(p.conversationId);
+    if (at !== undefined) {
+      if (at <= p.deadline) f.movedBeforeDeadline += 1;
+      else f.movedLate += 1;
+    } else if (p.hangupAt !== undefined && p.hangupAt <= p.deadline) f.hungUp += 1;
+    else f.leftOnBot += 1;
+  }
+  const movedAll = f.movedBeforeDeadline + f.movedLate;
+  f.requestsPerMoved = movedAll > 0 ? apiRequests / movedAll : Number.NaN;
+  return f;
 }
 
 /** Conversations with more than one transfer. */

@@ -1,4 +1,4 @@
-import { checkLedger, cumulative, duplicateConversations, tallyRequests, timesToTransfer, type LedgerCounts } from './ledger.js';
+import { callerFigures, checkLedger, cumulative, duplicateConversations, tallyRequests, timesToTransfer, type LedgerCounts } from './ledger.js';
 import type { LoadResult } from './load.js';
 import type { ResourceUse } from './proc.js';
 import type { SystemRun } from './results.js';
@@ -15,7 +15,7 @@ export function perJob(calls: Record<string, number>, jobs: number): Record<stri
 }
 
 /** What the simulator saw during a run, reduced to the figures both systems are compared on. */
-async function simSide(env: BenchEnv, load: LoadResult) {
+async function simSide(env: BenchEnv, load: LoadResult, callersPlan?: RunLabels['callers']) {
   const [transfers, requests, stats] = await Promise.all([env.sim.transfers(), env.sim.requests(), env.sim.stats()]);
   const sentAt = new Map(load.sent.map((s) => [s.conversationId, s.sentAt]));
   const tally = tallyRequests(requests);
@@ -28,10 +28,24 @@ async function simSide(env: BenchEnv, load: LoadResult) {
     .filter((x) => firstTransfer.has(x.conversationId))
     .map((x): [number, number] => [(x.sentAt - load.startedAt) / 1000, firstTransfer.get(x.conversationId)! - x.sentAt])
     .sort((a, b) => a[0] - b[0]);
+  const apiRequests = stats.requests - (stats.byEndpoint['oauth/token'] ?? 0);
+  const callers = callersPlan
+    ? callerFigures(
+        load.sent.map((x) => ({
+          conversationId: x.conversationId,
+          sentAt: x.sentAt,
+          deadline: x.sentAt + callersPlan.ttlMs,
+          ...(callersPlan.hangupAt.has(x.conversationId) ? { hangupAt: callersPlan.hangupAt.get(x.conversationId)! } : {}),
+        })),
+        transfers,
+        apiRequests,
+      )
+    : undefined;
   return {
     answers,
     sentAt,
     firstTransfer,
+    ...(callers ? { callers } : {}),
     tttSeries: series.filter((_, i) => i % Math.max(1, Math.ceil(series.length / 2000)) === 0),
     simTransfers: firstTransfer.size,
     duplicates: Math.max(stats.duplicateTransfers, duplicateConversations(transfers).length),
@@ -56,6 +70,8 @@ interface RunLabels {
   config: SystemRun['config'];
   resources?: ResourceUse[];
   notes?: string[];
+  /** Runs with deadlines: each caller's deadline (sent + ttl) and, if they hang up, when. */
+  callers?: { ttlMs: number; hangupAt: ReadonlyMap<string, number> };
 }
 
 /** The figures both systems report the same way: what was sent, answered, and seen by the simulator. */
@@ -73,6 +89,7 @@ function sharedFigures(system: SystemRun['system'], opts: RunLabels, load: LoadR
     tttSeries: side.tttSeries,
     genesys: side.genesys,
     simTransfers: side.simTransfers,
+    ...(side.callers ? { callers: side.callers } : {}),
     simConnections,
     timeline: side.timeline,
     ...(opts.resources ? { resources: opts.resources } : {}),
@@ -91,7 +108,7 @@ export async function measureOurs(
   await waitForDrain(ours.queue, accepted, opts.drainTimeoutMs);
   const counters = await readCounters(env);
   const { counts, jobs, reasons } = await collectOutcomes(ours.queue);
-  const side = await simSide(env, load);
+  const side = await simSide(env, load, opts.callers);
   const ledger = checkLedger({ accepted, ...counts, duplicates: side.duplicates } satisfies LedgerCounts);
   const started = jobs.map((j) => j.processedOn ?? Number.NaN).filter(Number.isFinite);
   const ended = jobs.map((j) => j.finishedOn ?? Number.NaN).filter(Number.isFinite);
@@ -125,7 +142,7 @@ export async function measureBaseline(
   opts: RunLabels,
 ): Promise<SystemRun> {
   const counters = await readCounters(env);
-  const side = await simSide(env, load);
+  const side = await simSide(env, load, opts.callers);
   const ledger = checkLedger({ accepted: load.sent.length, transferred: side.simTransfers, failed: 0, expired: 0, pending: 0, duplicates: side.duplicates });
   return { ...sharedFigures('baseline', opts, load, side, ledger, counters.simConnections), drainSec: (load.endedAt - load.startedAt) / 1000 };
 }

@@ -22,6 +22,13 @@ export function compareRuns(runs: readonly SystemRun[]): string {
     row('of which post→stored / queue wait / start→POST, p50 (p99)', (r) =>
       r.breakdownMs ? (['ingress', 'queued', 'worker'] as const).map((k) => `${n(r.breakdownMs![k].p50, 0)} (${n(r.breakdownMs![k].p99, 0)})`).join(' / ') : '—',
     ),
+    ...(runs.some((r) => r.callers)
+      ? [
+          row('**callers moved before their deadline**', (r) => (r.callers ? `**${r.callers.movedBeforeDeadline} of ${r.callers.callers}**` : '—')),
+          row('moved late / hung up waiting / **left on the dead bot**', (r) => (r.callers ? `${r.callers.movedLate} / ${r.callers.hungUp} / **${r.callers.leftOnBot}**` : '—')),
+          row('**Genesys requests per moved caller**', (r) => (r.callers ? `**${n(r.callers.requestsPerMoved, 2)}**` : '—')),
+        ]
+      : []),
     row('transferred', (r) => `${r.ledger.transferred} of ${r.ledger.accepted}`),
     row('failed (reasons) / expired', (r) => `${r.ledger.failed}${r.failedReasons && Object.keys(r.failedReasons).length ? ` (${Object.entries(r.failedReasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''} / ${r.ledger.expired}`),
     row('lost / pending / duplicates', (r) => `${r.ledger.lost} / ${r.ledger.pending} / ${r.ledger.duplicates}`),
@@ -62,7 +69,7 @@ export const METHOD = [
   'The baseline is the tutorial\'s `ExecuteBotFallback` transcribed (bench/src/baseline.ts): inline in the webhook handler, `POST /api/v2/interactions` (served by the simulator only: it does not exist in Genesys Cloud), 3 retries at 500 ms doubling on 429/5xx, Retry-After ignored; a sender that hangs up (8 s, Cognigy\'s default timeout) cancels it like Go\'s request context.',
   'The simulator answers a request that arrives before its token\'s Retry-After with another 429 and a new Retry-After (at least 1 s from then): a client that keeps retrying early keeps itself blocked, which is what the tutorial does in the storm and outage runs.',
   'Requests per transfer = Genesys API requests (429s included, token requests excluded) ÷ conversations the simulator transferred. Outage runs also spend a read on each call that had already ended.',
-  'Drain share (outage) = admitted requests between the first and the last, less each client\'s initial burst, per minute, ÷ 300 per client: the long-run rate a backlog of many minutes is drained at.',
+  'Callers (outage): from the simulator\'s ledger, the same for both systems. A caller is moved by the first Complete transfer of the call (one applied after the caller hung up is Canceled); moved before the deadline if that was no later than the failure\'s send time + its ttl; hung up if the caller\'s hang-up time came before the deadline with nobody having moved them; otherwise left on the dead bot. Requests per moved caller = Genesys API requests (reads, analytics, POSTs, confirmations, 429s; token requests excluded) ÷ callers moved.',
   'CPU is read from /proc (% of one core; the machine has 2, so 200 % is all of it); "other work" is the machine\'s busy time less the processes sampled. Ingress and worker run as in production: `pnpm build` output on plain node (no tsx loader thread, which costs ~50 MB of RSS per process).',
 ];
 

@@ -1,4 +1,4 @@
-import type { LedgerCheck } from './ledger.js';
+import type { CallerFigures, LedgerCheck } from './ledger.js';
 import type { ResourceUse } from './proc.js';
 import type { Summary } from './stats.js';
 
@@ -54,6 +54,8 @@ export interface SystemRun {
   };
   /** Transfers the simulator applied (distinct conversations). */
   simTransfers: number;
+  /** What the callers felt (moved before their deadline, …), from the simulator's ledger; runs with deadlines. */
+  callers?: CallerFigures;
   /** Ours: confirmed transfers per second between the first job start and the last job end. */
   transfersPerSec?: number;
   /** From the first post to the last job's end (ours) or the last answer (baseline), s. */

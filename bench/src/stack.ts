@@ -42,7 +42,7 @@ export interface SimControl {
   faults(rules: unknown[]): Promise<void>;
   clearFaults(): Promise<void>;
   /** Creates live conversations; returns their ids and bot legs. */
-  conversations(count: number, opts?: { hangupAfterMs?: number }): Promise<Array<{ id: string; botParticipantId: string }>>;
+  conversations(count: number, opts?: { hangupAfterMs?: number }): Promise<Array<{ id: string; botParticipantId: string; createdAt: number }>>;
   stats(): Promise<{ requests: number; transfers: number; duplicateTransfers: number; earlyRequests: number; rateLimited: number; byEndpoint: Record<string, number> }>;
   transfers(): Promise<TransferRecord[]>;
   requests(): Promise<RequestRecord[]>;
@@ -57,10 +57,11 @@ function simControl(base: string): SimControl {
     faults: async (rules) => void (await json(`${base}/__sim/faults`, 'POST', { rules })),
     clearFaults: async () => void (await json(`${base}/__sim/faults`, 'DELETE')),
     async conversations(count, opts = {}) {
-      const out: Array<{ id: string; botParticipantId: string }> = [];
+      const out: Array<{ id: string; botParticipantId: string; createdAt: number }> = [];
       for (let left = count; left > 0; left -= 20_000) {
+        const createdAt = Date.now();
         const r = await json<{ conversations: Array<{ id: string; botParticipantId: string }> }>(`${base}/__sim/conversations/bulk`, 'POST', { count: Math.min(left, 20_000), ...opts });
-        out.push(...r.conversations);
+        out.push(...r.conversations.map((c) => ({ ...c, createdAt })));
       }
       return out;
     },

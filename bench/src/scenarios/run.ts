@@ -33,11 +33,18 @@ export interface RunSpec {
   notes?: string[];
 }
 
-/** Live conversations for a run, with the hang-up groups interleaved in sending order. */
+/** Live conversations for a run, with the hang-up groups interleaved in sending order, and when each caller hangs up. */
 async function conversations(env: BenchEnv, spec: RunSpec) {
   const groups = spec.hangupAfterMs ?? [undefined];
-  const per = await Promise.all(groups.map((ms, g) => env.sim.conversations(Math.floor(spec.count / groups.length) + (g < spec.count % groups.length ? 1 : 0), ms === undefined ? {} : { hangupAfterMs: ms })));
-  const out: Array<{ id: string; botParticipantId: string }> = [];
+  const per = await Promise.all(
+    groups.map(async (ms, g) =>
+      (await env.sim.conversations(Math.floor(spec.count / groups.length) + (g < spec.count % groups.length ? 1 : 0), ms === undefined ? {} : { hangupAfterMs: ms })).map((c) => ({
+        ...c,
+        ...(ms !== undefined ? { hangupAt: c.createdAt + ms } : {}),
+      })),
+    ),
+  );
+  const out: Array<{ id: string; botParticipantId: string; hangupAt?: number }> = [];
   for (let i = 0; out.length < spec.count; i += 1) for (const g of per) if (g[i]) out.push(g[i]!);
   return out;
 }
@@ -73,7 +80,8 @@ export async function runSystem(env: BenchEnv, spec: RunSpec): Promise<SystemRun
     const url = ours ? `${ours.ingressUrl}/v1/fallbacks` : baseline!.url;
     const load = await sendAtRate({ url, events, agent, ratePerSecond: spec.ratePerSecond, ...(ours ? { headers: AUTH } : {}) });
     const resources = sampler.stop();
-    const common = { name: spec.name, config: spec.config, resources, ...(spec.notes ? { notes: spec.notes } : {}) };
+    const callers = spec.ttlSeconds ? { ttlMs: spec.ttlSeconds * 1000, hangupAt: new Map(convs.flatMap((c) => (c.hangupAt !== undefined ? [[c.id, c.hangupAt] as const] : []))) } : undefined;
+    const common = { name: spec.name, config: spec.config, resources, ...(spec.notes ? { notes: spec.notes } : {}), ...(callers ? { callers } : {}) };
     return ours ? await measureOurs(env, ours, load, { ...common, drainTimeoutMs: spec.drainTimeoutMs }) : await measureBaseline(env, load, common);
   } finally {
     agent.destroy();

@@ -35,6 +35,7 @@ export async function runTtt(env: BenchEnv, mode: Mode): Promise<SystemRun[]> {
   const baseline = (name: string, rate: number) =>
     runSystem(env, { name, system: 'baseline', sim: FAST_SIM, count: rate * seconds, ratePerSecond: rate, drainTimeoutMs: 0, config: { rate, seconds, simulator: '0 ms, no rate limit' } });
   return [
+    await ours('ours 20/s', 20, false),
     await ours('ours 200/s', 200, false),
     await ours('ours 1,000/s', 1000, false),
     await ours('ours 1,000/s + participantId', 1000, true),
