@@ -18,7 +18,15 @@ runMain('worker', async () => {
   await checkRedisDurability(connection, { requireDurable: config.redisRequireDurable, warn: (line) => logger.warn({ redis: redactRedisUrl(config.redisUrl) }, line) });
   const instruments = createWorkerInstruments();
   const genesys = await buildGenesys(config, connection, logger, genesysHooks(instruments.metrics));
-  const fallbackWorker = createFallbackWorker({ config, connection, genesys: genesys.client, reader: genesys.reader, pressure: () => genesys.gate.pressure(), logger });
+  const fallbackWorker = createFallbackWorker({
+    config,
+    connection,
+    genesys: genesys.client,
+    reader: genesys.reader,
+    pressure: () => genesys.gate.pressure(),
+    onExtra: (kind, outcome) => instruments.metrics.routeExtra(kind, outcome),
+    logger,
+  });
   const ops = await startWorkerOps({ instruments, worker: fallbackWorker.worker, connection, queuePrefix: config.queuePrefix, http: config.http });
 
   installShutdown({

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '@fallback/config';
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
-import { backoffDelay, createFallbackProcessor, type Reader, type TransferPort } from '@fallback/processor';
+import { backoffDelay, createFallbackProcessor, type ProcessorDeps, type Reader, type TransferPort } from '@fallback/processor';
 import { BACKOFF_STRATEGY, ConversationClaims, FALLBACK_QUEUE, openFallbackQueue } from '@fallback/queue';
 
 /** How long a moved call is remembered, so later failure events of it finish without a Genesys request (ms). */
@@ -36,6 +36,8 @@ export interface WorkerDeps {
   reader: Reader;
   /** True while callers compete for the request budget (PacerGate.pressure). */
   pressure?: () => boolean;
+  /** What happened to a route's extras (metrics). */
+  onExtra?: ProcessorDeps['onExtra'];
   logger: Logger;
   now?: () => number;
   random?: () => number;
@@ -90,6 +92,7 @@ export function createFallbackWorker(deps: WorkerDeps): FallbackWorker {
     fenceMs: Math.max(250, Math.floor(config.lockDurationMs / 3)),
     analyticsLagMs: config.analytics.lagMs,
     pressure: deps.pressure ?? (() => false),
+    ...(deps.onExtra ? { onExtra: deps.onExtra } : {}),
     log: logger,
     rateLimitQueue: (ms) => queue.rateLimit(ms),
     now,

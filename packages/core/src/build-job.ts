@@ -25,6 +25,10 @@ export function buildJobData(
     target: decision.target,
     route: decision.route,
   };
+  if (decision.then?.length) data.chain = [...decision.then];
+  // The caller's number is kept only for a route that offers callbacks, and only when the event gave one.
+  if (decision.callback && event.ani !== undefined) data.callback = { ...decision.callback, number: event.ani };
+  if (decision.agentContext) data.agentContext = true;
   // Optional fields are copied only when present: job data is stored per event, keep it small.
   if (event.participantId !== undefined) data.participantId = event.participantId.toLowerCase();
   if (event.eventId !== undefined) data.eventId = event.eventId;

@@ -27,7 +27,7 @@ export {
   selectAction,
   tableRouter,
 } from './routing.js';
-export type { LocalTime, RouteAction, RouteDecision, RouteFacts, RouteMatch, RouteRule, Router, RoutingTable, TimeWindow } from './routing.js';
+export type { CallbackOption, LocalTime, RouteAction, RouteDecision, RouteExtras, RouteFacts, RouteMatch, RouteRule, Router, RoutingTable, TimeWindow } from './routing.js';
 export { buildJobData } from './build-job.js';
 export { apiKeyVerifier, bearerToken } from './auth.js';
 export { basicAuthVerifier, basicCredentials } from './basic-auth.js';

@@ -75,6 +75,18 @@ describe('buildJobData', () => {
     expect(JSON.stringify(data)).not.toContain('4155550123');
     expect(data).toMatchObject({ v: 1, conversationId: CID, participantId: 'abcdef01-0000-4000-8000-000000000000', failureType: 'UNKNOWN', source: 'unknown', deadline: 6000, route: 'default' });
   });
+  it('carries a route\'s chain, callback and agentContext; the ANI only for a route that offers callbacks', () => {
+    const queue = { kind: 'queue' as const, queueId: '6f4c2a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b' };
+    const number = { kind: 'number' as const, address: '+4930123456' };
+    const decision = { route: 'r', target: queue, then: [number], callback: { aboveSeconds: 300 }, agentContext: true };
+    const event = { conversationId: CID, eventId: 'e', ani: '+14155550123' };
+    const data = buildJobData(event, decision, 1000, { defaultTtlMs: 5000, maxTtlMs: 10_000 });
+    expect(data).toMatchObject({ target: queue, chain: [number], callback: { aboveSeconds: 300, number: '+14155550123' }, agentContext: true });
+    // No callback without a number to call.
+    const noAni = buildJobData({ conversationId: CID }, decision, 1000, { defaultTtlMs: 5000, maxTtlMs: 10_000 });
+    expect(noAni.callback).toBeUndefined();
+    expect(noAni.chain).toEqual([number]);
+  });
   it('keys the job in its tenant\'s space', () => {
     const router = defaultQueueRouter('6f4c2a1e-8b3d-4e5f-9a7b-1c2d3e4f5a6b');
     const event = { conversationId: CID, eventId: 'e', source: 'tenant-a' };

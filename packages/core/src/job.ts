@@ -16,6 +16,15 @@ export interface FallbackJobData {
   /** Epoch ms after which the caller is presumed gone: the job expires instead of calling Genesys. */
   deadline: number;
   target: Target;
+  /** The route's next targets, tried in order when Genesys refuses the one before for good. */
+  chain?: Target[];
+  /**
+   * A callback instead of a long queue wait: the threshold, the callback's queue, and the caller's number — the
+   * only place the ANI is kept, and only for routes that offer callbacks.
+   */
+  callback?: { aboveSeconds: number; queueId?: string; number: string };
+  /** Put why the bot gave up on the caller's participant data before the transfer. */
+  agentContext?: boolean;
   /** Name of the routing rule that chose the target. */
   route: string;
   language?: string;

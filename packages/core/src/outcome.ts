@@ -41,6 +41,10 @@ export type FallbackResult =
       alreadyTransferred: boolean;
       /** Genesys requests this job sent, for the requests-per-transfer budget. */
       genesysRequests: number;
+      /** Which target of the route's chain took the call, when not the first (1 = the second). */
+      step?: number;
+      /** A callback was scheduled before the transfer (the queue's wait was above the route's limit). */
+      callback?: boolean;
     }
   | { outcome: 'expired'; at: number; deadline: number; reason: typeof REASONS.deadlinePassed };
 

@@ -1,8 +1,25 @@
 import type { FailureEvent, FailureType, RoutingHint } from './event.js';
 import type { Target } from './target.js';
 
+/** A callback offered instead of a long wait in a queue (issue 13 §2). */
+export interface CallbackOption {
+  /** Offer it when the queue's estimated wait is above this (s). */
+  aboveSeconds: number;
+  /** The callback's queue; the target queue when absent. */
+  queueId?: string;
+}
+
+/** What a route adds to the transfer: a chain of targets, a callback, the failure on the agent's screen. */
+export interface RouteExtras {
+  /** Targets after `target`, tried in order when Genesys refuses the one before for good (issue 13 §2). */
+  then?: readonly Target[];
+  callback?: CallbackOption;
+  /** Put why the bot gave up on the caller's participant data (issue 13 §3). */
+  agentContext?: boolean;
+}
+
 /** The routing decision for one event. */
-export interface RouteDecision {
+export interface RouteDecision extends RouteExtras {
   /** Rule name, recorded on the job and in metrics. */
   route: string;
   target: Target;
@@ -45,7 +62,7 @@ export interface RouteMatch {
 }
 
 /** What a matched rule sends the caller to. */
-export interface RouteAction {
+export interface RouteAction extends RouteExtras {
   name: string;
   target: Target;
   /** Other targets an event's routingHint may pick; the hint can never name anything else. */
@@ -184,9 +201,13 @@ export function hintNames(hint: RoutingHint, target: Target): boolean {
 export function decide(action: RouteAction, hint: RoutingHint | undefined): RouteDecision {
   const decision: RouteDecision = { route: action.name, target: action.target };
   if (action.referTo !== undefined) decision.referTo = action.referTo;
+  if (action.then?.length) decision.then = action.then;
+  if (action.callback) decision.callback = action.callback;
+  if (action.agentContext) decision.agentContext = true;
   if (hint !== undefined) {
     const chosen = [action.target, ...action.allow].find((t) => hintNames(hint, t));
     if (chosen) decision.target = chosen;
+    // A hint that picked another target replaces the chain's first step; the rest of the chain stays.
     decision.hint = chosen ? 'applied' : 'ignored';
   }
   return decision;

@@ -82,7 +82,7 @@ export interface GenesysClientOptions {
 }
 
 interface Call {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   path: string;
   query?: URLSearchParams;
   body?: unknown;
@@ -168,6 +168,41 @@ export class GenesysClient {
         throw new GenesysApiError(facts);
       }
     }
+  }
+
+  /**
+   * The queue's estimated wait in seconds (`GET /api/v2/routing/queues/{id}/estimatedwaittime`,
+   * EstimatedWaitTimePredictions): the longest of its predictions, or undefined when Genesys gives none.
+   */
+  async estimatedWaitSeconds(queueId: string, ctx: RequestContext = DEFAULT_CONTEXT): Promise<number | undefined> {
+    const path = `/api/v2/routing/queues/${encodeURIComponent(queueId)}/estimatedwaittime`;
+    const response = await this.send({ method: 'GET', path, endpoint: 'queues/estimatedwaittime', kind: 'other' }, ctx);
+    const results = (response.data as { results?: Array<{ estimatedWaitTimeSeconds?: unknown }> } | undefined)?.results;
+    const seconds = (Array.isArray(results) ? results : []).map((r) => r?.estimatedWaitTimeSeconds).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    return seconds.length ? Math.max(...seconds) : undefined;
+  }
+
+  /**
+   * Sets participant data on a leg (`PATCH /api/v2/conversations/calls/{cid}/participants/{pid}/attributes`,
+   * ParticipantAttributes): what Architect's Get Participant Data and the agent's script read.
+   */
+  async setParticipantAttributes(conversationId: string, participantId: string, attributes: Record<string, string>, ctx: RequestContext = DEFAULT_CONTEXT): Promise<void> {
+    const path = `/api/v2/conversations/calls/${encodeURIComponent(conversationId)}/participants/${encodeURIComponent(participantId)}/attributes`;
+    await this.send({ method: 'PATCH', path, body: { attributes }, endpoint: 'calls/attributes', kind: 'other' }, ctx);
+  }
+
+  /**
+   * Schedules a callback on the conversation (`POST /api/v2/conversations/{cid}/participants/{pid}/callbacks`,
+   * CreateCallbackOnConversationCommand). Not idempotent: the caller posts it once per job (claim-marked).
+   */
+  async createCallback(
+    conversationId: string,
+    participantId: string,
+    command: { queueId?: string; callbackNumbers: string[]; data?: Record<string, string> },
+    ctx: RequestContext = DEFAULT_CONTEXT,
+  ): Promise<void> {
+    const path = `/api/v2/conversations/${encodeURIComponent(conversationId)}/participants/${encodeURIComponent(participantId)}/callbacks`;
+    await this.send({ method: 'POST', path, body: command, endpoint: 'callbacks', kind: 'other' }, ctx);
   }
 
   private parse<T>(response: AxiosResponse, path: string, parser: (json: unknown) => T, what: string): T {

@@ -55,6 +55,29 @@ describe('parseRoutesFile: the example file', () => {
   });
 });
 
+describe('parseRoutesFile: chains, callbacks and the agent\'s context (issue 13)', () => {
+  const head = `version: 1\nsources: [{ name: s, apiKeys: ["\${COGNIGY_API_KEYS}"] }]\n`;
+  it('reads a chain of targets, a callback threshold and agentContext into the action, and the decision carries them', () => {
+    const policy = parse(
+      `${head}default:\n  targets: [{ queueId: ${Q} }, { address: "+4930123456" }]\n  callback: { whenWaitAboveSeconds: 300 }\n  agentContext: true\n`,
+    );
+    expect(policy.routing.fallback).toMatchObject({
+      target: { kind: 'queue', queueId: Q },
+      then: [{ kind: 'number', address: '+4930123456' }],
+      callback: { aboveSeconds: 300 },
+      agentContext: true,
+    });
+    const decision = tableRouter(policy.routing).resolve({ conversationId: Q } as never, new Date());
+    expect(decision).toMatchObject({ target: { kind: 'queue' }, then: [{ kind: 'number' }], callback: { aboveSeconds: 300 }, agentContext: true });
+  });
+  it('takes exactly one of target and targets, and bounds a chain and a callback', () => {
+    expect(problems(`${head}default:\n  target: { queueId: ${Q} }\n  targets: [{ queueId: ${Q} }]\n`).join('\n')).toMatch(/default: target: give exactly one of target/);
+    expect(problems(`${head}default:\n  referTo: "tel:+1"\n`).join('\n')).toMatch(/default: target: give exactly one of target/);
+    expect(problems(`${head}default:\n  targets: []\n`).join('\n')).toMatch(/default: targets: must list at least one target/);
+    expect(problems(`${head}default:\n  target: { queueId: ${Q} }\n  callback: { whenWaitAboveSeconds: 0 }\n`).join('\n')).toMatch(/callback.whenWaitAboveSeconds: must be ≥ 1/);
+  });
+});
+
 describe('parseRoutesFile: defaults and the environment source', () => {
   it('uses DEFAULT_QUEUE_ID when the file has no default, and keeps the environment source', () => {
     const policy = parse('routes: []\n', { apiKeys: ['env-key-0123456789'], webhookSecrets: [], defaultQueueId: Q, referTo: 'sip:x@y', rateLimit: { max: 10, windowMs: 1000 } });

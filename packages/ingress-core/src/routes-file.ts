@@ -134,8 +134,42 @@ const matchSchema = z
     if (m.timeZone !== undefined && m.time === undefined) ctx.addIssue({ code: 'custom', path: ['timeZone'], message: 'is set without time windows' });
   });
 
-const actionShape = { target: targetSchema, allow: z.array(targetSchema).optional(), referTo: address.optional() };
-const ruleSchema = z.strictObject({ name, match: matchSchema, ...actionShape });
+const callbackSchema = z.strictObject({
+  whenWaitAboveSeconds: z.number().int().min(1, 'must be ≥ 1').max(86_400, 'must be ≤ 86400'),
+  queueId: uuid.optional(),
+});
+const actionShape = {
+  target: targetSchema.optional(),
+  /** A chain: the first target, then the next ones when Genesys refuses the one before for good. */
+  targets: z.array(targetSchema).min(1, 'must list at least one target').max(5, 'at most 5 targets').optional(),
+  allow: z.array(targetSchema).optional(),
+  referTo: address.optional(),
+  callback: callbackSchema.optional(),
+  agentContext: z.boolean().optional(),
+};
+/** Exactly one of `target` (one place) and `targets` (a chain). */
+const oneTarget = (a: { target?: unknown; targets?: unknown }, ctx: z.RefinementCtx) => {
+  if ((a.target === undefined) === (a.targets === undefined))
+    ctx.addIssue({ code: 'custom', path: ['target'], message: 'give exactly one of target (one place) or targets (a chain, tried in order)' });
+};
+const ruleSchema = z.strictObject({ name, match: matchSchema, ...actionShape }).superRefine(oneTarget);
+
+/** A parsed rule or default as the routing table's action. */
+function toAction(
+  name: string,
+  a: { target?: Target; targets?: Target[]; allow?: Target[]; referTo?: string; callback?: { whenWaitAboveSeconds: number; queueId?: string }; agentContext?: boolean },
+): RouteAction {
+  const [first, ...then] = a.targets ?? [a.target!];
+  return {
+    name,
+    target: first!,
+    allow: a.allow ?? [],
+    ...(then.length ? { then } : {}),
+    ...(a.referTo ? { referTo: a.referTo } : {}),
+    ...(a.callback ? { callback: { aboveSeconds: a.callback.whenWaitAboveSeconds, ...(a.callback.queueId ? { queueId: a.callback.queueId.toLowerCase() } : {}) } } : {}),
+    ...(a.agentContext ? { agentContext: true } : {}),
+  };
+}
 
 const secretList = z.array(z.string());
 const sourceSchema = z
@@ -162,7 +196,7 @@ const fileSchema = z.strictObject({
   timeZone: timeZone.optional(),
   sources: z.array(sourceSchema).optional(),
   routes: z.array(ruleSchema).optional(),
-  default: z.strictObject(actionShape).optional(),
+  default: z.strictObject(actionShape).superRefine(oneTarget).optional(),
 });
 
 type RawFile = Record<string, unknown>;
@@ -330,13 +364,13 @@ export function parseRoutesFile(textIn: string, opts: { fileName: string; env: R
     if (!env)
       for (const s of r.match.source ?? [])
         if (!sources.some((o) => o.name === s)) problems.push(`${at}: match.source names "${s}", which is not a declared source`);
-    rules.push({ name: r.name, match: toMatch(r.match, file.timeZone), target: r.target, allow: r.allow ?? [], ...(r.referTo ? { referTo: r.referTo } : {}) });
+    rules.push({ ...toAction(r.name, r), match: toMatch(r.match, file.timeZone) });
   }
 
   let fallback: RouteAction | undefined;
   let defaultFrom: IngressPolicy['defaultFrom'] = 'file';
   if (file.default) {
-    fallback = { name: DEFAULT_ROUTE, target: file.default.target, allow: file.default.allow ?? [], ...(file.default.referTo ? { referTo: file.default.referTo } : {}) };
+    fallback = toAction(DEFAULT_ROUTE, file.default);
   } else {
     fallback = envDefault(opts.defaults);
     defaultFrom = 'DEFAULT_QUEUE_ID';

@@ -30,9 +30,11 @@ export function strategyProblems(policy: IngressPolicy, strategy: TransferStrate
   };
   policy.routing.rules.forEach((rule, i) => {
     check(`routes[${i}] "${rule.name}" target`, rule.target);
+    rule.then?.forEach((t, j) => check(`routes[${i}] "${rule.name}" targets[${j + 1}]`, t));
     rule.allow.forEach((t, j) => check(`routes[${i}] "${rule.name}" allow[${j}]`, t));
   });
   check('the default target', policy.routing.fallback.target);
+  policy.routing.fallback.then?.forEach((t, j) => check(`default targets[${j + 1}]`, t));
   policy.routing.fallback.allow.forEach((t, j) => check(`default allow[${j}]`, t));
   return problems;
 }

@@ -25,6 +25,7 @@ export const METRIC_NAMES = {
   collectErrors: 'fallback_metrics_collect_errors_total',
   redisMemoryUsed: 'fallback_redis_memory_used_bytes',
   redisMemoryMax: 'fallback_redis_memory_max_bytes',
+  routeExtras: 'fallback_route_extras_total',
 } as const;
 
 /** A metrics registry for one process, with Node's process metrics (`process_*`, `nodejs_*`) unless turned off. */
@@ -93,6 +94,8 @@ export interface WorkerMetrics {
   jobFailed(job: FinishedJob): void;
   /** BullMQ `stalled`: a job whose worker died or froze, picked up again. */
   jobStalled(): void;
+  /** A route's extra (issue 13): the chain's next target, a callback, the agent's context, and how it went. */
+  routeExtra(kind: 'next-target' | 'callback' | 'agent-context', outcome: 'done' | 'skipped' | 'not-needed' | 'failed'): void;
 }
 
 /** How a finished job counts: its outcome and a stable reason (the labels of fallback_jobs_total). */
@@ -145,6 +148,11 @@ export function workerMetrics(registry: Registry): WorkerMetrics {
   const rateLimited = counter(METRIC_NAMES.genesysRateLimited, 'Genesys answers 429 (rate limited), by endpoint.', ['endpoint']);
   const early = counter(METRIC_NAMES.genesysEarly, 'Genesys API requests sent before a Retry-After this process was given had elapsed. Must stay 0.');
   const refreshes = counter(METRIC_NAMES.tokenRefreshes, 'OAuth tokens obtained from Genesys (client credentials).');
+  const extras = counter(
+    METRIC_NAMES.routeExtras,
+    "What routes added to transfers: the chain's next target, a callback, the agent's context; done, skipped (callers were waiting for the budget), not-needed or failed.",
+    ['kind', 'outcome'],
+  );
   // Series that alerts compare against must exist from the start: an absent series never fires `> 0`.
   early.inc(0);
   retries.inc(0);
@@ -181,6 +189,9 @@ export function workerMetrics(registry: Registry): WorkerMetrics {
     },
     jobStalled() {
       stalls.inc();
+    },
+    routeExtra(kind, outcome) {
+      extras.inc({ kind, outcome });
     },
   };
 }

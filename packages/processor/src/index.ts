@@ -1,6 +1,6 @@
 /** The fallback job: decisions carried out against Genesys, the claim and BullMQ. */
-export { createFallbackProcessor } from './processor.js';
-export type { ProcessorDeps, ConfirmPolicy, PacingPolicy, Claims, Log, Reader, TransferPort } from './processor.js';
+export { createFallbackProcessor, agentContext } from './processor.js';
+export type { ProcessorDeps, ConfirmPolicy, PacingPolicy, Claims, Log, Reader, TransferPort, ExtrasPort, ExtraKind, ExtraOutcome } from './processor.js';
 /** The pure decisions of a job (tested as tables of scenarios). */
 export { decideBeforePost, decideAfterPost, settleWait, worthWaiting, confirmPlan } from './decide.js';
 export type { BeforePost, AfterPost, PostedState, LookInput, AfterPostInput, ConfirmPlan } from './decide.js';

@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { REASONS, formatFailure, type FallbackJobData, type FallbackResult, type ReasonCode } from '@fallback/core';
-import { isGenesysApiError, type ConversationView, type GenesysApiError, type LegPolicy, type RequestContext, type TransferStrategy } from '@fallback/genesys';
+import { isEnded, isGenesysApiError, type ConversationView, type GenesysApiError, type LegPolicy, type RequestContext, type TransferStrategy } from '@fallback/genesys';
 import type { ClaimResult, PostingRefusal } from '@fallback/queue';
 import type { Target } from '@fallback/core';
 import { confirmPlan, decideAfterPost, decideBeforePost, settleWait, worthWaiting, type PostedState } from './decide.js';
@@ -34,6 +34,20 @@ export interface Claims {
   saveLeg(conversationId: string, job: string, leg: string): Promise<void>;
   finish(conversationId: string, job: string, ttlMs: number): Promise<void>;
   release(conversationId: string, job: string): Promise<void>;
+  nextTarget(conversationId: string, job: string, step: number): Promise<void>;
+  markCallback(conversationId: string, job: string): Promise<void>;
+}
+
+/** What a route may add to a transfer (issue 13): the next target of a chain, a callback, the agent's context. */
+export type ExtraKind = 'next-target' | 'callback' | 'agent-context';
+/** How it went: done; skipped (callers were waiting for the budget: the transfer comes first); not needed; failed. */
+export type ExtraOutcome = 'done' | 'skipped' | 'not-needed' | 'failed';
+
+/** The Genesys calls of a route's extras (GenesysClient satisfies it). */
+export interface ExtrasPort {
+  estimatedWaitSeconds(queueId: string, ctx?: RequestContext): Promise<number | undefined>;
+  setParticipantAttributes(conversationId: string, participantId: string, attributes: Record<string, string>, ctx?: RequestContext): Promise<void>;
+  createCallback(conversationId: string, participantId: string, command: { queueId?: string; callbackNumbers: string[]; data?: Record<string, string> }, ctx?: RequestContext): Promise<void>;
 }
 
 /** How the processor spends the Genesys request budget. */
@@ -52,7 +66,7 @@ export interface Reader {
 }
 
 /** The transfer call (GenesysClient satisfies it). */
-export interface TransferPort {
+export interface TransferPort extends Partial<ExtrasPort> {
   transfer(conversationId: string, participantId: string, target: Target, strategy: TransferStrategy, ctx?: RequestContext): Promise<void>;
 }
 
@@ -87,10 +101,23 @@ export interface ProcessorDeps {
   /** True while callers compete for the budget (PacerGate.pressure): confirmations are then deferred and batched. */
   pressure: () => boolean;
   log: Log;
+  /** Counts what happened to a route's extras (metrics). */
+  onExtra?: (kind: ExtraKind, outcome: ExtraOutcome) => void;
   /** Pauses the whole queue (all workers, all processes) for `ms`: BullMQ's queue-wide rate limit. */
   rateLimitQueue: (ms: number) => Promise<void>;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Participant data for the agent and the IVR: why the bot gave up, and the event's own (validated) attributes. */
+export function agentContext(d: FallbackJobData): Record<string, string> {
+  return {
+    ...(d.attributes ?? {}),
+    fallbackReason: d.failureType,
+    failureType: d.failureType,
+    ...(d.bot?.flowName ? { botFlow: d.bot.flowName } : {}),
+    fallbackRoute: d.route,
+  };
 }
 
 /** Fails a job for good with a stable reason code (BullMQ will not retry it). */
@@ -200,6 +227,10 @@ class Run {
   /** POSTs of this job Genesys accepted (202), each of which it then reported failed. */
   private posts = 0;
   private savedLeg: string | undefined;
+  /** Which target of the route's chain this job is at. */
+  private step = 0;
+  /** A callback was scheduled for this call. */
+  private callbackDone = false;
   private readonly refused = new Set<string>();
   /** Reads of an accepted transfer that showed nothing (this run). */
   private unseen = 0;
@@ -219,6 +250,28 @@ class Run {
 
   private get cid(): string {
     return this.data.conversationId;
+  }
+
+  /** The route's targets in order: the first, then its chain. */
+  private get targets(): Target[] {
+    return [this.data.target, ...(this.data.chain ?? [])];
+  }
+
+  /** The target this job moves the caller to now. */
+  private get target(): Target {
+    return this.targets[Math.min(this.step, this.targets.length - 1)]!;
+  }
+
+  /** Moves on to the next target of the chain, if there is one. */
+  private async nextTarget(why: string): Promise<boolean> {
+    if (this.step + 1 >= this.targets.length) return false;
+    this.step += 1;
+    this.posted = undefined;
+    this.posts = 0;
+    await this.deps.claims.nextTarget(this.cid, this.jobId, this.step);
+    this.log.warn({ step: this.step, target: this.target, why }, 'moving on to the next target of the route');
+    this.deps.onExtra?.('next-target', 'done');
+    return true;
   }
 
   private untilDeadline(): number {
@@ -241,6 +294,8 @@ class Run {
     if (claim.done) return this.transferred(claim.leg ?? d.participantId ?? 'unknown', true);
     this.savedLeg = claim.leg;
     this.posts = claim.posts;
+    this.step = claim.step;
+    this.callbackDone = claim.callback;
     if (claim.postedAt !== undefined && claim.leg !== undefined) this.posted = { leg: claim.leg, at: claim.postedAt, accepted: claim.accepted };
 
     if (worn) {
@@ -275,7 +330,9 @@ class Run {
     // Nothing was ever sent for this job (a hand-back before sending changes nothing) and no person replayed it:
     // the event's participantId saves the first read — a POST to a stale leg is refused, then the call is read.
     const untouched = this.posts === 0 && !d.retried;
-    if (this.savedLeg === undefined && d.participantId !== undefined && untouched) return this.post(d.participantId, true);
+    // A route with extras (the agent's context, a callback) needs the call read first, when the budget allows it.
+    const extras = (d.agentContext || d.callback) && !this.deps.pressure();
+    if (this.savedLeg === undefined && d.participantId !== undefined && untouched && !extras) return this.post(d.participantId, true);
     if (this.savedLeg !== undefined && !d.retried) return this.post(this.savedLeg, false);
     return this.lookAndPost(false, true);
   }
@@ -284,7 +341,7 @@ class Run {
   private async lookAndPost(live: boolean, first: boolean): Promise<FallbackResult> {
     const view = await this.read(live ? 'live' : 'batched', 'high', this.preTransferWait(first));
     const verdict = decideBeforePost(view, {
-      target: this.data.target,
+      target: this.target,
       policy: this.deps.legPolicy,
       ...(this.savedLeg !== undefined ? { savedLeg: this.savedLeg } : {}),
       ...(this.data.participantId !== undefined ? { hintLeg: this.data.participantId } : {}),
@@ -310,6 +367,7 @@ class Run {
           this.savedLeg = verdict.legId;
           await this.deps.claims.saveLeg(this.cid, this.jobId, verdict.legId);
         }
+        if (!this.posted && this.posts === 0) await this.extras(view);
         return this.post(verdict.legId, false);
     }
   }
@@ -356,7 +414,7 @@ class Run {
       },
     };
     try {
-      await this.deps.genesys.transfer(this.cid, legId, this.data.target, this.deps.strategy, ctx);
+      await this.deps.genesys.transfer(this.cid, legId, this.target, this.deps.strategy, ctx);
       this.requests += 1;
     } catch (err) {
       return this.postFailed(err, legId);
@@ -364,7 +422,7 @@ class Run {
     this.posted = { leg: legId, at: this.posted?.at ?? this.now(), accepted: true };
     this.posts += 1;
     await this.deps.claims.markAccepted(this.cid, this.jobId);
-    this.log.debug({ participantId: legId, target: this.data.target }, 'transfer accepted (202)');
+    this.log.debug({ participantId: legId, target: this.target }, 'transfer accepted (202)');
     return this.confirm(legId);
   }
 
@@ -387,6 +445,10 @@ class Run {
         throw e;
       });
     }
+    if (err.kind === 'permanent' && (await this.nextTarget(`${err.code ?? err.status}: ${err.message}`))) {
+      // Genesys refused this target for good (a queue that no longer exists, say): the route's next one.
+      return this.post(legId, false);
+    }
     if (err.kind === 'ambiguous') {
       // S14: it may land later. Read only once it can no longer land. The attempt counts (a Genesys that never
       // answers must end), but its retry waits for the settle time; the last attempt is judged before it fails.
@@ -396,6 +458,64 @@ class Run {
       throw new SettleRetry(withCorrelation(err), this.now() + wait);
     }
     throw err;
+  }
+
+  // ---- a route's extras (issue 13 §2, §3) ----------------------------------------------------------------
+
+  /**
+   * Before the first POST, what the route asks beyond the transfer: the failure on the caller's participant data
+   * (for Architect's Get Participant Data and the agent's script), and a callback when the queue's wait is above
+   * the route's limit (then the chain's next target, if any, takes the call — e.g. a number whose flow says so).
+   * Each costs a request: skipped while callers compete for the budget (the transfer comes first), and counted.
+   * A failure here never stops the transfer.
+   */
+  private async extras(view: ConversationView): Promise<void> {
+    const d = this.data;
+    if (!d.agentContext && !d.callback) return;
+    const customer = view.participants.find((l) => l.purpose === 'customer' && !isEnded(l));
+    const skip = (kind: ExtraKind) => this.deps.onExtra?.(kind, 'skipped');
+    if (this.deps.pressure() || !customer) {
+      if (d.agentContext) skip('agent-context');
+      if (d.callback && !this.callbackDone) skip('callback');
+      return;
+    }
+    const ctx: RequestContext = { priority: 'high', maxWaitMs: Math.min(1000, Math.max(0, this.untilDeadline() / 4)) };
+    const g = this.deps.genesys;
+    if (d.agentContext && g.setParticipantAttributes) {
+      try {
+        await g.setParticipantAttributes(this.cid, customer.id, agentContext(d), ctx);
+        this.requests += 1;
+        this.deps.onExtra?.('agent-context', 'done');
+      } catch (err) {
+        this.extraFailed('agent-context', err);
+      }
+    }
+    const target = this.target;
+    if (d.callback && !this.callbackDone && target.kind === 'queue' && g.estimatedWaitSeconds && g.createCallback) {
+      const queueId = d.callback.queueId ?? target.queueId;
+      if (!queueId) return;
+      try {
+        const wait = target.queueId ? await g.estimatedWaitSeconds(target.queueId, ctx) : undefined;
+        this.requests += 1;
+        if (wait === undefined || wait <= d.callback.aboveSeconds) return void this.deps.onExtra?.('callback', 'not-needed');
+        await g.createCallback(this.cid, customer.id, { queueId, callbackNumbers: [d.callback.number], data: { fallbackReason: d.failureType } }, ctx);
+        this.requests += 1;
+        this.callbackDone = true;
+        await this.deps.claims.markCallback(this.cid, this.jobId);
+        this.deps.onExtra?.('callback', 'done');
+        this.log.info({ estimatedWaitSeconds: wait, limit: d.callback.aboveSeconds }, 'queue wait above the limit: callback scheduled');
+        await this.nextTarget(`estimated wait ${wait} s above ${d.callback.aboveSeconds} s: callback scheduled`);
+      } catch (err) {
+        this.extraFailed('callback', err);
+      }
+    }
+  }
+
+  private extraFailed(kind: ExtraKind, err: unknown): void {
+    const name = (err as Error)?.name;
+    if (name === 'LockLost' || name === 'HandBack') throw err;
+    this.deps.onExtra?.(kind, isGenesysApiError(err) && err.kind === 'rate-limited' && err.status === 0 ? 'skipped' : 'failed');
+    this.log.warn({ kind, err: isGenesysApiError(err) ? err.toJSON() : String(err) }, 'a route extra failed; the transfer goes on');
   }
 
   // ---- after a POST ----------------------------------------------------------------------------------------
@@ -444,7 +564,7 @@ class Run {
   private async judge(view: ConversationView, final?: string): Promise<FallbackResult | undefined> {
     const posted = this.posted!;
     const verdict = decideAfterPost(view, {
-      target: this.data.target,
+      target: this.target,
       posted,
       now: this.now(),
       analyticsLagMs: this.deps.analyticsLagMs,
@@ -469,6 +589,8 @@ class Run {
         await this.deps.claims.clearPosting(this.cid, this.jobId);
         if (final) return this.failFinal(REASONS.attemptsExhausted, `${final}; ${verdict.why}`);
         if (this.untilDeadline() <= 0) return this.expired();
+        // Failed twice at this target: the route's next one, if it has a chain.
+        if (posted.accepted && this.posts >= 2) await this.nextTarget(`Genesys failed the transfer ${this.posts} times`);
         this.log.info({ participantId: posted.leg, why: verdict.why }, 'posting the transfer again');
         // The same leg if it is still the bot's (a Failed transfer leaves it connected); else choose again.
         return this.lookAndPostFrom(view);
@@ -484,7 +606,7 @@ class Run {
   /** Posts again after a transfer that did not happen, deciding on the view just read. */
   private async lookAndPostFrom(view: ConversationView): Promise<FallbackResult> {
     const verdict = decideBeforePost(view, {
-      target: this.data.target,
+      target: this.target,
       policy: this.deps.legPolicy,
       ...(this.savedLeg !== undefined ? { savedLeg: this.savedLeg } : {}),
       ...(this.data.participantId !== undefined ? { hintLeg: this.data.participantId } : {}),
@@ -504,7 +626,16 @@ class Run {
   private async transferred(participantId: string, alreadyTransferred: boolean): Promise<FallbackResult> {
     if (this.claimed) await this.deps.claims.finish(this.cid, this.jobId, this.deps.doneTtlMs).catch(() => undefined);
     this.log.info({ participantId, alreadyTransferred, genesysRequests: this.requests }, 'transferred');
-    return { outcome: 'transferred', at: this.now(), target: this.data.target, participantId, alreadyTransferred, genesysRequests: this.requests };
+    return {
+      outcome: 'transferred',
+      at: this.now(),
+      target: this.target,
+      participantId,
+      alreadyTransferred,
+      genesysRequests: this.requests,
+      ...(this.step > 0 ? { step: this.step } : {}),
+      ...(this.callbackDone ? { callback: true } : {}),
+    };
   }
 
   private async expired(): Promise<FallbackResult> {

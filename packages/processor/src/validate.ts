@@ -7,7 +7,22 @@ export function validateJobData(data: unknown): string | undefined {
   if (typeof d['deadline'] !== 'number' || !Number.isFinite(d['deadline'])) return 'deadline missing';
   if (d['participantId'] !== undefined && typeof d['participantId'] !== 'string') return 'participantId is not a string';
   if (d['retried'] !== undefined && !(typeof d['retried'] === 'number' && Number.isInteger(d['retried']) && d['retried'] >= 0)) return 'retried is not a count';
-  const t = d['target'] as Record<string, unknown> | undefined;
+  const problem = targetProblem(d['target']);
+  if (problem) return problem;
+  if (d['chain'] !== undefined) {
+    if (!Array.isArray(d['chain'])) return 'chain is not a list of targets';
+    for (const t of d['chain']) {
+      const p = targetProblem(t);
+      if (p) return `chain: ${p}`;
+    }
+  }
+  const cb = d['callback'] as Record<string, unknown> | undefined;
+  if (cb !== undefined && (typeof cb !== 'object' || cb === null || typeof cb['aboveSeconds'] !== 'number' || typeof cb['number'] !== 'string')) return 'callback without aboveSeconds and number';
+  return undefined;
+}
+
+function targetProblem(target: unknown): string | undefined {
+  const t = target as Record<string, unknown> | undefined;
   if (!t || typeof t !== 'object') return 'target missing';
   switch (t['kind']) {
     case 'queue':

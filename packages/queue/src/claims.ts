@@ -16,7 +16,17 @@ if not job then
 end
 if job == ARGV[1] and redis.call('HGET', KEYS[1], 'done') ~= '1' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return {job == ARGV[1] and 1 or 0, job, redis.call('HGET', KEYS[1], 'leg') or '', redis.call('HGET', KEYS[1], 'posted') or '',
-  redis.call('HGET', KEYS[1], 'accepted') or '', redis.call('HGET', KEYS[1], 'done') or '', redis.call('HGET', KEYS[1], 'posts') or '0'}
+  redis.call('HGET', KEYS[1], 'accepted') or '', redis.call('HGET', KEYS[1], 'done') or '', redis.call('HGET', KEYS[1], 'posts') or '0',
+  redis.call('HGET', KEYS[1], 'step') or '0', redis.call('HGET', KEYS[1], 'callback') or ''}
+`;
+
+// KEYS: claim  ARGV: job, step. The job moves on to the next target of its chain: what it posted to the last one
+// no longer counts (that target refused the call for good, or failed it twice).
+const NEXT_TARGET = `
+if redis.call('HGET', KEYS[1], 'job') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'step', ARGV[2])
+redis.call('HDEL', KEYS[1], 'posted', 'accepted', 'posts')
+return 1
 `;
 
 // KEYS: claim, jobLock  ARGV: job, lockToken, leg, now, ttlMs.
@@ -64,6 +74,7 @@ type ClaimRedis = Redis & {
   fallbackClaimMarkPosting(key: string, lock: string, job: string, token: string, leg: string, now: number, ttlMs: number): Promise<string>;
   fallbackClaimSet(key: string, job: string, field: string, value: string): Promise<number>;
   fallbackClaimAccepted(key: string, job: string): Promise<number>;
+  fallbackClaimNextTarget(key: string, job: string, step: number): Promise<number>;
   fallbackClaimFinish(key: string, job: string, ttlMs: number): Promise<number>;
   fallbackClaimRelease(key: string, job: string): Promise<number>;
 };
@@ -80,8 +91,12 @@ export interface ClaimState {
   accepted: boolean;
   /** The holder finished with the call transferred. */
   done: boolean;
-  /** POSTs of the holder Genesys accepted (202) so far. */
+  /** POSTs of the holder Genesys accepted (202) so far (to the current target). */
   posts: number;
+  /** Which target of the job's chain it is at (0: the route's first). */
+  step: number;
+  /** A callback was scheduled for the call (never twice). */
+  callback: boolean;
 }
 
 /** Result of trying to claim a conversation. */
@@ -119,6 +134,7 @@ export class ConversationClaims {
       redis.defineCommand('fallbackClaimMarkPosting', { numberOfKeys: 2, lua: MARK_POSTING });
       redis.defineCommand('fallbackClaimSet', { numberOfKeys: 1, lua: SET_FIELD });
       redis.defineCommand('fallbackClaimAccepted', { numberOfKeys: 1, lua: ACCEPTED });
+      redis.defineCommand('fallbackClaimNextTarget', { numberOfKeys: 1, lua: NEXT_TARGET });
       redis.defineCommand('fallbackClaimFinish', { numberOfKeys: 1, lua: FINISH });
       redis.defineCommand('fallbackClaimRelease', { numberOfKeys: 1, lua: RELEASE });
     }
@@ -132,8 +148,8 @@ export class ConversationClaims {
   /** Claims `conversationId` for `job` for `ttlMs`, renews the job's own claim, or reports who holds it. */
   async acquire(conversationId: string, job: string, ttlMs: number): Promise<ClaimResult> {
     const r = await this.redis.fallbackClaimAcquire(this.key(conversationId), job, Math.max(1000, Math.ceil(ttlMs)));
-    if (r.length === 1) return { ok: true, holder: job, accepted: false, done: false, posts: 0 };
-    const [ok, holder, leg, posted, accepted, done, posts] = r.map(String);
+    if (r.length === 1) return { ok: true, holder: job, accepted: false, done: false, posts: 0, step: 0, callback: false };
+    const [ok, holder, leg, posted, accepted, done, posts, step, callback] = r.map(String);
     return {
       ok: ok === '1',
       holder: holder!,
@@ -142,6 +158,8 @@ export class ConversationClaims {
       accepted: accepted === '1',
       done: done === '1',
       posts: Number(posts) || 0,
+      step: Number(step) || 0,
+      callback: callback === '1',
     };
   }
 
@@ -167,6 +185,16 @@ export class ConversationClaims {
   /** Remembers the leg `job` chose, before any POST (a later run acts on the same leg). */
   async saveLeg(conversationId: string, job: string, leg: string): Promise<void> {
     await this.redis.fallbackClaimSet(this.key(conversationId), job, 'leg', leg);
+  }
+
+  /** The job moves on to target `step` of its chain; what it posted to the one before is forgotten. */
+  async nextTarget(conversationId: string, job: string, step: number): Promise<void> {
+    await this.redis.fallbackClaimNextTarget(this.key(conversationId), job, step);
+  }
+
+  /** A callback was scheduled for the call: never a second one. */
+  async markCallback(conversationId: string, job: string): Promise<void> {
+    await this.redis.fallbackClaimSet(this.key(conversationId), job, 'callback', '1');
   }
 
   /** The call was moved: keep the claim (marked done) for `ttlMs`, so later jobs of the call finish at once. */

@@ -178,7 +178,7 @@ describe('ConversationClaims', () => {
 
   it('lets one job claim a conversation; others see who holds it until it is released', async () => {
     const { claims } = await setup('claim');
-    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', accepted: false, done: false, posts: 0 });
+    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', accepted: false, done: false, posts: 0, step: 0, callback: false });
     expect(await claims.acquire('conv', 'job-b', 5000)).toMatchObject({ ok: false, holder: 'job-a', done: false });
     expect(await claims.acquire('conv', 'job-a', 5000)).toMatchObject({ ok: true, holder: 'job-a' });
     await claims.release('conv', 'job-b'); // not the holder: no effect
@@ -198,7 +198,7 @@ describe('ConversationClaims', () => {
     expect(await claims.acquire('conv', 'job-a', 5000)).toMatchObject({ ok: true, posts: 0 });
     expect(await claims.markPosting('conv', 'job-a', 'token-1', 'leg-1', 1234, 5000)).toBeUndefined();
     // The job's next run learns what may have landed, on which leg and since when; other jobs see the holder.
-    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', leg: 'leg-1', postedAt: 1234, accepted: false, done: false, posts: 0 });
+    expect(await claims.acquire('conv', 'job-a', 5000)).toEqual({ ok: true, holder: 'job-a', leg: 'leg-1', postedAt: 1234, accepted: false, done: false, posts: 0, step: 0, callback: false });
     expect(await claims.acquire('conv', 'job-b', 5000)).toMatchObject({ ok: false, holder: 'job-a', postedAt: 1234 });
     // The lock passed to another run (a new token): this run's mark is refused.
     await redis.set(lock('job-a'), 'token-2');
@@ -219,6 +219,21 @@ describe('ConversationClaims', () => {
     const after = await claims.acquire('conv', 'job-a', 5000);
     expect(after.postedAt).toBeUndefined();
     expect(after).toMatchObject({ leg: 'leg-9', posts: 1 });
+  });
+
+  it('moves on to the next target of a chain, forgetting what was posted to the last; remembers a callback', async () => {
+    const { claims, lock } = await setup('chain');
+    await claims.acquire('conv', 'job-a', 5000);
+    await redis.set(lock('job-a'), 't');
+    await claims.markPosting('conv', 'job-a', 't', 'leg-1', 10, 5000);
+    await claims.markAccepted('conv', 'job-a');
+    await claims.nextTarget('conv', 'job-b', 1); // not the holder: no effect
+    expect(await claims.acquire('conv', 'job-a', 5000)).toMatchObject({ step: 0, posts: 1, postedAt: 10 });
+    await claims.nextTarget('conv', 'job-a', 1);
+    await claims.markCallback('conv', 'job-a');
+    const after = await claims.acquire('conv', 'job-a', 5000);
+    expect(after).toMatchObject({ step: 1, posts: 0, accepted: false, leg: 'leg-1', callback: true });
+    expect(after.postedAt).toBeUndefined();
   });
 
   it('a moved call stays marked done for later jobs of it, and can no longer be released', async () => {
