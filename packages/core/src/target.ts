@@ -1,6 +1,6 @@
 /**
  * Where a failed bot call is sent. There is no Genesys API to transfer straight into an Architect flow or
- * menu (genesys-cloud.md §4): an IVR menu is reached through a queue whose in-queue flow runs it, or through
+ * menu (docs/genesys-contract.md §4): an IVR menu is reached through a queue whose in-queue flow runs it, or through
  * a number/DID that Call Routing maps to an inbound flow.
  */
 export type Target =

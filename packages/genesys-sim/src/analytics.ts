@@ -1,5 +1,5 @@
 /**
- * `GET /api/v2/analytics/conversations/details?id=…` (genesys-cloud.md §6c): many calls in one read, as analytics
+ * `GET /api/v2/analytics/conversations/details?id=…` (docs/genesys-contract.md §6c): many calls in one read, as analytics
  * saw them `lag` ago. Typed with the SDK's `AnalyticsConversationWithoutAttributes*` models.
  */
 import type { Models } from 'purecloud-platform-client-v2';

@@ -5,7 +5,7 @@ import type { SimEngine } from './engine.js';
 import type { Wire } from './wire.js';
 
 /**
- * The analytics batch read (issue 12, genesys-cloud.md §6c): many calls in one request, as they were
+ * The analytics batch read (issue 12, docs/genesys-contract.md §6c): many calls in one request, as they were
  * `analyticsLagMs` ago. Same admission (token, faults, limits, ledger) as every API request.
  */
 export function registerAnalyticsRoutes(app: FastifyInstance, engine: SimEngine, wire: Wire): void {

@@ -13,7 +13,7 @@ type LegRoute = { Params: { cid: string; pid: string }; Body: unknown };
 const failureOf = (fault: TransferFault | undefined) => (fault?.type === 'fail-transfer' ? { fail: { state: fault.state ?? 'Failed', ...(fault.pendingMs !== undefined ? { pendingMs: fault.pendingMs } : {}) } } : {});
 
 /**
- * The Genesys Cloud endpoints about conversations (genesys-cloud.md §3–§6, §6c): the token, both reads, the
+ * The Genesys Cloud endpoints about conversations (docs/genesys-contract.md §3–§6, §6c): the token, both reads, the
  * transfers, participant attributes and callbacks, and the tutorial's batch (not Genesys). Bodies are written by
  * shapes.ts, typed with the SDK's models.
  */
@@ -94,7 +94,7 @@ export function registerGenesysRoutes(app: FastifyInstance, engine: SimEngine, w
   });
 
   // ---- Conversations ------------------------------------------------------------------------------------
-  // The calls read answers its own 404 code; the generic read a plain not.found (genesys-cloud.md §6).
+  // The calls read answers its own 404 code; the generic read a plain not.found (docs/genesys-contract.md §6).
   app.get<{ Params: { id: string } }>('/api/v2/conversations/calls/:id', async (request, reply) => {
     if (!(await admit(request, reply, 'read', 'calls/read', request.params.id))) return reply;
     const conv = engine.conversations.get(request.params.id);
@@ -156,7 +156,7 @@ export function registerGenesysRoutes(app: FastifyInstance, engine: SimEngine, w
     return done.ok ? reply.code(202).send() : sendRefusal(reply, done);
   });
 
-  // The tutorial's batch "Interaction API". It does NOT exist in Genesys Cloud (genesys-cloud.md §1); served
+  // The tutorial's batch "Interaction API". It does NOT exist in Genesys Cloud (docs/genesys-contract.md §1); served
   // only so the tutorial's approach can be measured side by side (strategy `interactions`, the bench baseline).
   app.post('/api/v2/interactions', async (request, reply) => {
     const items = Array.isArray(request.body) ? (request.body as Array<Record<string, any> | null>) : [];

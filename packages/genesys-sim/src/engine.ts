@@ -198,7 +198,7 @@ export class SimEngine {
   }
 
   /**
-   * Checks a transfer request the way Genesys answers it (genesys-cloud.md §5, §6): unknown conversation or
+   * Checks a transfer request the way Genesys answers it (docs/genesys-contract.md §5, §6): unknown conversation or
    * participant → 404 `not.found`; the customer leg → 400 `bad.request`; a leg that ended or a call that is over →
    * the `notConnectedAnswer` refusal; then the target (unknown queue → 400, own address → 400 same.party).
    */
@@ -211,7 +211,7 @@ export class SimEngine {
     let queue: SimQueue | undefined;
     if (target.queueId !== undefined || target.queueName !== undefined) {
       queue = target.queueId !== undefined ? this.queues.get(target.queueId) : [...this.queues.values()].find((q) => q.name === target.queueName);
-      // A bad queue id is a 400, not a 404 (genesys-cloud.md §6).
+      // A bad queue id is a 400, not a 404 (docs/genesys-contract.md §6).
       if (!queue) return refuse(400, 'conversations.error.queue.not.found', 'The specified queue was not found.');
     } else if (target.userId === undefined && target.address === undefined) {
       return refuse(400, 'bad.request', 'A transfer target (queueId, queueName, userId or address) is required.');

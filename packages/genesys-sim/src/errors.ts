@@ -1,7 +1,7 @@
 import type { Models } from 'purecloud-platform-client-v2';
 
 /**
- * Genesys' error body (SDK model `ErrorBody`, genesys-cloud.md §6) with the fields the simulator always fills.
+ * Genesys' error body (SDK model `ErrorBody`, docs/genesys-contract.md §6) with the fields the simulator always fills.
  * `contextId` equals the response's `inin-correlation-id` header.
  */
 export type ErrorBody = Models.ErrorBody &
@@ -71,7 +71,7 @@ export function errorBody(
   };
 }
 
-/** The two 429 codes Genesys sends (genesys-cloud.md §6). */
+/** The two 429 codes Genesys sends (docs/genesys-contract.md §6). */
 export type RateLimitCode = 'too.many.requests.retry.after' | 'too.many.requests';
 export const RATE_LIMIT_CODES: readonly RateLimitCode[] = ['too.many.requests.retry.after', 'too.many.requests'];
 
@@ -84,7 +84,7 @@ export interface RateLimitInfo {
 }
 
 /**
- * A 429 body as Genesys sends it (genesys-cloud.md §6): no messageWithParams/messageParams.
+ * A 429 body as Genesys sends it (docs/genesys-contract.md §6): no messageWithParams/messageParams.
  * `too.many.requests.retry.after` repeats the wait ("Retry the request in [N] seconds"); the older
  * `too.many.requests` names the limit ("… the maximum [300] requests within [60] seconds": 60 is the window, not
  * a wait). The `Retry-After` header carries the whole seconds either way.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-/** `recentTransfers[].state` values (genesys-cloud.md §5). */
+/** `recentTransfers[].state` values (docs/genesys-contract.md §5). */
 export type TransferState = 'Pending' | 'Active' | 'Complete' | 'Canceled' | 'Failed' | 'Timeout';
 
 /**

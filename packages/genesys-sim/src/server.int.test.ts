@@ -71,7 +71,7 @@ describe('wire format', () => {
     await start();
     const t = await token();
     const cases: Array<[string, Promise<Answer>, number, string]> = [
-      // The generic read answers a plain not.found, the calls read its own code (genesys-cloud.md §6).
+      // The generic read answers a plain not.found, the calls read its own code (docs/genesys-contract.md §6).
       ['unknown conversation (generic read)', call('GET', '/api/v2/conversations/nope', { token: t }), 404, 'not.found'],
       ['unknown conversation (calls read)', call('GET', '/api/v2/conversations/calls/nope', { token: t }), 404, 'conversation.error.conversation.not.found'],
       ['no token', call('GET', '/api/v2/conversations/nope'), 401, 'authentication.required'],

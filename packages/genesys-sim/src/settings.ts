@@ -1,6 +1,6 @@
 import { RATE_LIMIT_CODES, type RateLimitCode } from './errors.js';
 
-/** How Genesys refuses a transfer POST naming a leg that exists but is not connected (genesys-cloud.md §5, §6). */
+/** How Genesys refuses a transfer POST naming a leg that exists but is not connected (docs/genesys-contract.md §5, §6). */
 export type NotConnectedAnswer = 'bad.request' | 'not.connected' | 'not.active';
 export const NOT_CONNECTED_ANSWERS: readonly NotConnectedAnswer[] = ['bad.request', 'not.connected', 'not.active'];
 

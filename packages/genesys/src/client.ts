@@ -132,7 +132,7 @@ export class GenesysClient {
   }
 
   /**
-   * Reads many conversations in one request (`GET /api/v2/analytics/conversations/details?id=…`, genesys-cloud.md
+   * Reads many conversations in one request (`GET /api/v2/analytics/conversations/details?id=…`, docs/genesys-contract.md
    * §6c). The answer trails the live state by seconds and leaves out ids it does not show (unknown, or too new).
    */
   async getConversationDetails(conversationIds: readonly string[], ctx: RequestContext = DEFAULT_CONTEXT): Promise<ConversationView[]> {

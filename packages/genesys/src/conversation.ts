@@ -1,7 +1,7 @@
 import type { Target } from '@fallback/core';
 
 /**
- * One participant, normalized from any of the three reads (genesys-cloud.md §5, §6c):
+ * One participant, normalized from any of the three reads (docs/genesys-contract.md §5, §6c):
  * `GET /api/v2/conversations/calls/{id}` puts state at the top of each participant, `GET /api/v2/conversations/{id}`
  * nests it in `calls[]`, and the analytics batch read describes it as sessions of segments. Everything downstream
  * sees only this shape.
@@ -137,7 +137,7 @@ export function parseConversation(json: unknown): ConversationView {
 /**
  * One analytics participant (AnalyticsParticipantWithoutAttributes) as a leg: its voice sessions' segments in
  * time order; the leg started with the first segment and is live while the last one has no `segmentEnd`
- * (genesys-cloud.md §6c); an ended leg carries the disconnectType of its last segment that has one.
+ * (docs/genesys-contract.md §6c); an ended leg carries the disconnectType of its last segment that has one.
  */
 function parseAnalyticsLeg(raw: unknown, index: number): Leg | undefined {
   const p = obj(raw);
@@ -226,7 +226,7 @@ function endTimeOf(leg: Leg): number | undefined {
 }
 
 /**
- * Why a call counts as over (genesys-cloud.md §5), or undefined while the caller is still there: the conversation
+ * Why a call counts as over (docs/genesys-contract.md §5), or undefined while the caller is still there: the conversation
  * has an `endTime` (generic read) or a `conversationEnd` (analytics), every customer leg has disconnected or
  * terminated, or (no customer leg at all) every leg has. `Conversation.state` is never read: Genesys never fills
  * it on reads. A 404 on the conversation read is the third way (the client classifies it as `gone`).
@@ -262,7 +262,7 @@ export interface LegPolicy {
 
 /**
  * Default purposes of a bot leg: `external` (a Voice Gateway bridged over SIP/BYOC) and `ivr` (a bot run inside an
- * Architect flow). Never `agent`/`user` by default: those are people (genesys-cloud.md §5).
+ * Architect flow). Never `agent`/`user` by default: those are people (docs/genesys-contract.md §5).
  */
 export const DEFAULT_BOT_PURPOSES = ['external', 'ivr'] as const;
 
@@ -296,7 +296,7 @@ function latest(legs: Leg[], policy: LegPolicy): Leg | undefined {
 }
 
 /**
- * Which leg to replace, or why none (genesys-cloud.md §5; issue scenarios S11, S13). Pure.
+ * Which leg to replace, or why none (docs/genesys-contract.md §5; issue scenarios S11, S13). Pure.
  *
  * A bot leg has an allowed purpose, is never a customer or acd leg, and is an agent/user leg only when it matches
  * BOT_ADDRESS or is the leg we (or the sender) named: a person is never moved on a guess. Then, in order:
@@ -406,7 +406,7 @@ function isTargetLeg(leg: Leg, target: Target): boolean {
 const describe = (t: RecentTransfer) => `recent transfer ${t.id ?? '(no id)'} ${t.state}`;
 
 /**
- * Whether the call was moved off the bot leg to `target` (genesys-cloud.md §5; scenarios S4, S12, S13). Pure.
+ * Whether the call was moved off the bot leg to `target` (docs/genesys-contract.md §5; scenarios S4, S12, S13). Pure.
  * - done: the bot leg ended by a transfer; or a leg for the target joined after the bot leg and after `since`;
  *   or the latest recent transfer that can be ours (issued since then, to the target's user/address — a queue
  *   transfer names neither, so by time alone) is Complete.

@@ -1,5 +1,5 @@
 /**
- * Error classification (genesys-cloud.md §6). The worker steers a job's fate by `kind` alone:
+ * Error classification (docs/genesys-contract.md §6). The worker steers a job's fate by `kind` alone:
  * - rate-limited: 429; wait `retryAfterMs` (whole queue), consumes no attempt.
  * - transient: 408/5xx/network; retry with backoff.
  * - ambiguous: transient, but on a transfer POST that may have been applied: read state before re-posting.
@@ -96,7 +96,7 @@ export function isGenesysApiError(err: unknown): err is GenesysApiError {
  * Parses a Retry-After header (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) into milliseconds from `now`.
  * Returns undefined for a missing or unreadable value (garbage, negative, an ISO timestamp); a date in the past
  * gives 0. Never shortened: a wait longer than a caller can bear expires the job, it never makes us send early
- * (genesys-cloud.md §6). Genesys sends whole seconds; fractions are rounded up.
+ * (docs/genesys-contract.md §6). Genesys sends whole seconds; fractions are rounded up.
  */
 export function parseRetryAfter(value: string | string[] | undefined | null, now: number): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;
@@ -151,7 +151,7 @@ export function missingPermissionsOf(body: GenesysErrorBody | undefined): string
   return [...found];
 }
 
-/** Codes of a transfer POST refused because of the leg it names (genesys-cloud.md §5, §6): read, decide again. */
+/** Codes of a transfer POST refused because of the leg it names (docs/genesys-contract.md §5, §6): read, decide again. */
 const LEG_REFUSED_CODES = new Set([
   'bad.request',
   'conversations.error.transfer.not.connected',
@@ -202,7 +202,7 @@ export function headerOf(headers: HeaderBag | undefined, name: string): string |
 
 /**
  * Classifies a failed call into the facts the worker acts on. Pure: same input, same answer.
- * Retryable per genesys-cloud.md §6: 429 (after Retry-After), 408, 5xx, network errors; other 4xx are permanent.
+ * Retryable per docs/genesys-contract.md §6: 429 (after Retry-After), 408, 5xx, network errors; other 4xx are permanent.
  */
 export function classify(input: ClassifyInput): GenesysErrorFacts {
   const { status, request } = input;

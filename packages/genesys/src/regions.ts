@@ -1,5 +1,5 @@
 /**
- * Genesys Cloud domains (genesys-cloud.md §2). API base is `https://api.{domain}`, the token endpoint
+ * Genesys Cloud domains (docs/genesys-contract.md §2). API base is `https://api.{domain}`, the token endpoint
  * `https://login.{domain}/oauth/token`: the login host is regional too, and a wrong region answers 401/404.
  */
 export const GENESYS_REGIONS = {

@@ -105,11 +105,11 @@ function tokenHttp(http: AxiosInstance): AxiosInstance {
   return instance;
 }
 
-/** Default token lifetime when the token endpoint omits `expires_in` (Genesys' default, genesys-cloud.md §3). */
+/** Default token lifetime when the token endpoint omits `expires_in` (Genesys' default, docs/genesys-contract.md §3). */
 const DEFAULT_EXPIRES_IN_SEC = 86_400;
 
 /**
- * OAuth client-credentials token for one Genesys OAuth client (genesys-cloud.md §3): Basic auth, form body,
+ * OAuth client-credentials token for one Genesys OAuth client (docs/genesys-contract.md §3): Basic auth, form body,
  * no refresh token, no scopes (permissions come from the client's roles). One fetch in flight at a time,
  * shared by every caller; refreshed ahead of expiry in the background. Neither the token nor the secret is
  * ever put in an error, a log line or a callback.

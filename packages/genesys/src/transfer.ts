@@ -1,7 +1,7 @@
 import type { Target } from '@fallback/core';
 
 /**
- * How a transfer is requested (genesys-cloud.md §4). All answer 202 with an empty body: accepted, not done.
+ * How a transfer is requested (docs/genesys-contract.md §4). All answer 202 with an empty body: accepted, not done.
  * - `replace` (default): `/participants/{pid}/replace/queue` for a queue, `/replace/agent` for a user,
  *   `/participants/{pid}/transfer {address}` for a number/DID routed to an Architect inbound flow.
  * - `calls-replace`: the long-standing voice form `/conversations/calls/{cid}/participants/{pid}/replace`.

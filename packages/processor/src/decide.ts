@@ -96,7 +96,7 @@ export interface AfterPostInput {
 }
 
 /**
- * After a POST (S4, S12, S14): done only on evidence from fields Genesys has (genesys-cloud.md §5): the bot leg
+ * After a POST (S4, S12, S14): done only on evidence from fields Genesys has (docs/genesys-contract.md §5): the bot leg
  * ended by transfer, a leg for the target joined, or a Complete recent transfer since the POST. Pending/Active is
  * in progress, never done. Failed/Canceled/Timeout: post again. A live read that shows nothing of an UNANSWERED
  * POST (read only once it could no longer land) means it did not land: post again; of an ACCEPTED one, that

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
  * Shared admission control for Genesys requests, per OAuth client, across every worker process.
  *
  * Genesys allows ~300 requests per minute per client-credentials token and counts them per minute, not as a
- * smooth rate (genesys-cloud.md §6): a quiet client may spend the minute's budget at once, and during a bot outage
+ * smooth rate (docs/genesys-contract.md §6): a quiet client may spend the minute's budget at once, and during a bot outage
  * it must, because every second a caller waits on a dead bot counts. The pacer keeps, per OAuth client, a log of
  * its requests in Redis (a sorted set) and admits a request while fewer than `budget` are in the last
  * `windowMs`. Each entry is scored with the request's END (its answer, or the longest it can take while under
