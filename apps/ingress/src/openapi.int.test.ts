@@ -117,6 +117,7 @@ describe('the OpenAPI document, answer by answer', () => {
       redisUrl: inject('redisUrl'),
       policy,
       name: 'openapi-shed',
+      docsUi: true,
       config: { overload: { maxEventLoopDelayMs: 0, maxHeapUsedBytes: 1, maxRssBytes: 0, retryAfterSec: 2 } },
     });
     privateRedis = await startPrivateRedis();
@@ -311,6 +312,20 @@ describe('the OpenAPI document, answer by answer', () => {
     const schema = documented('GET', '/v1/schema/failure-event.json', await call(main, 'GET', '/v1/schema/failure-event.json'), 200);
     expect(schema).toMatchObject({ $id: 'failure-event', title: 'Bot failure event' });
     expect(documented('GET', '/v1/openapi.json', await call(main, 'GET', '/v1/openapi.json'), 200)).toEqual(doc);
+  });
+
+  it('Swagger UI: off by default; when on, at /docs over the same document', async () => {
+    expect((await call(main, 'GET', '/docs')).status).toBe(404);
+    const page = await waitFor(async () => {
+      const res = await fetch(`${base.get(shedding)}/docs/`, { redirect: 'follow' });
+      return res.status === 200 ? res : undefined;
+    });
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).not.toMatch(/upgrade-insecure-requests|validator\.swagger\.io/);
+    expect(await page.text()).toContain('swagger-ui');
+    expect((await call(shedding, 'GET', '/docs/json')).json).toEqual(doc);
   });
 
   it('exercised every answer the document lists', () => {
