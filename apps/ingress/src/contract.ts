@@ -107,6 +107,8 @@ const resultSchema = {
     participantId: { type: 'string', description: 'The replaced leg (transferred).' },
     alreadyTransferred: { type: 'boolean', description: 'Genesys already showed the transfer (a retry after a lost answer): nothing was posted again.' },
     genesysRequests: { type: 'integer', description: 'Genesys requests the job sent (transferred).' },
+    step: { type: 'integer', minimum: 1, description: "Which target of the route's chain took the call, when not the first (1 = the second)." },
+    callback: { type: 'boolean', description: "A callback was scheduled before the transfer (the queue's wait was above the route's limit)." },
     deadline: { type: 'integer', description: 'The deadline that passed (expired; epoch ms).' },
     reason: { type: 'string', enum: ['deadline.passed'], description: 'expired' },
   },
