@@ -103,7 +103,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   redis.on('error', () => undefined); // reported below, through the command's failure
   const queue = openFallbackQueue<ReplayedJobData, FallbackResult>(redis, config.queuePrefix);
   try {
-    const result: CommandResult = await (command as Command<unknown>).run({ queue, redis, now }, input);
+    const result: CommandResult = await (command as Command<unknown>).run({ queue, redis, prefix: config.queuePrefix, now }, input);
     say(io.out, json ? JSON.stringify(result.json, null, 2) : result.text);
     return result.exit;
   } catch (err) {

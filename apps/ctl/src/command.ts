@@ -23,8 +23,10 @@ export class UsageError extends Error {
 /** What a command runs against. */
 export interface CommandContext {
   queue: Queue<ReplayedJobData, FallbackResult>;
-  /** The queue's connection (atomic scripts of the replay). */
+  /** The queue's connection (atomic scripts of the replay, the conversation index). */
   redis: Redis;
+  /** The key prefix (QUEUE_PREFIX) of the service's keys beside the queue's. */
+  prefix: string;
   now: () => number;
 }
 

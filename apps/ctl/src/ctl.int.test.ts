@@ -29,6 +29,7 @@ describe('fallbackctl', () => {
   const prefix = uniquePrefix('ctl');
   let redis: Redis;
   let queue: ReturnType<typeof openFallbackQueue<ReplayedJobData, FallbackResult>>;
+  let producer: FallbackProducer;
   const ids: Record<string, string> = {};
 
   /** Runs the real CLI; resolves with its exit code and output (never rejects on a non-zero exit). */
@@ -68,7 +69,7 @@ describe('fallbackctl', () => {
   beforeAll(async () => {
     redis = new Redis(redisUrl);
     queue = openFallbackQueue<ReplayedJobData, FallbackResult>(redis, prefix);
-    const producer = new FallbackProducer({ queue, redis, prefix, policy: { attempts: 5, retentionSec: 3600, failedRetentionSec: 3600 }, dedupeTtlSec: 600 });
+    producer = new FallbackProducer({ queue, redis, prefix, policy: { attempts: 5, retentionSec: 3600, failedRetentionSec: 3600 }, dedupeTtlSec: 600 });
     const now = Date.now();
     for (const [i, failureType] of Object.keys(FATE).entries()) {
       const event: FailureEvent = {
@@ -183,5 +184,51 @@ describe('fallbackctl', () => {
     expect(all.outcomes.find((o: { id: string }) => o.id === id)).toMatchObject({ replayed: false, why: 'past-deadline' });
     // --all replayed the others whose callers may still be waiting.
     expect(all.outcomes.filter((o: { replayed: boolean }) => o.replayed).map((o: { id: string }) => o.id).sort()).toEqual([ids['LLM_ERROR'], ids['CALL_FAILED']].sort());
+  });
+
+  it("shows a conversation's fallbacks from the ingress' index, newest first, by source; gone ones are skipped", async () => {
+    const conversationId = '5d1e7c2a-9b4f-4a3e-8c6d-0e1f2a3b4c5d';
+    const t0 = Date.now() - 60_000;
+    /** Submits as the ingress does: single-tenant (the body's source is a label) or as a declared source (its own index). */
+    const submit = async (eventId: string, source: string, at: number, tenant?: string) => {
+      const event: FailureEvent = { eventId, conversationId, source, failureType: 'TTS_ERROR' };
+      const data = buildJobData(event, { target: { kind: 'queue', queueId: QUEUE_ID }, route: 'default' }, at, { defaultTtlMs: 120_000, maxTtlMs: 600_000 }, tenant);
+      const id = jobIdOf(data.dedupeKey);
+      await producer.submit(id, data, tenant);
+      return id;
+    };
+    const oldest = await submit('conv-1', 'cognigy', t0);
+    const middle = await submit('conv-2', 'orchestrator', t0 + 1000);
+    const tenant = await submit('conv-3', 'tenant-a', t0 + 1500, 'tenant-a');
+    const newest = await submit('conv-4', 'cognigy', t0 + 2000);
+    const listed = async (...args: string[]) => {
+      const r = await ctl(['show', '--conversation', ...args, '--json']);
+      return { code: r.code, ids: (JSON.parse(r.stdout).fallbacks as { id: string }[]).map((f) => f.id), body: JSON.parse(r.stdout) };
+    };
+
+    expect(await listed(conversationId)).toMatchObject({ code: 0, ids: [newest, middle, oldest] });
+    const cognigy = await listed(conversationId.toUpperCase(), '--source', 'cognigy');
+    expect(cognigy).toMatchObject({ code: 0, ids: [newest, oldest] });
+    expect(cognigy.body).toMatchObject({ conversationId, source: 'cognigy' });
+    expect(cognigy.body.fallbacks[0]).toMatchObject({ id: newest, status: 'queued', source: 'cognigy', eventId: 'conv-4', target: { kind: 'queue', queueId: QUEUE_ID }, retried: 0 });
+    // A declared source's fallbacks live in its own index: found only when it is named.
+    expect(await listed(conversationId, '--source', 'tenant-a')).toMatchObject({ code: 0, ids: [tenant] });
+
+    const text = await ctl(['show', '--conversation', conversationId]);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines[0]).toBe(`3 fallbacks of conversation ${conversationId}, newest first`);
+    expect(lines[1]).toMatch(/^RECEIVED\s+ID\s+STATUS\s+REASON\s+TARGET\s+SOURCE$/);
+    expect(lines.slice(2).map((l) => /fb-[0-9a-f]{32}/.exec(l)?.[0])).toEqual([newest, middle, oldest]);
+    expect(lines[2]).toMatch(/queued\s+queue 6f4c2a1e-\S+\s+cognigy$/);
+
+    // Removed (or past retention) while its index entry stays: skipped, not an error.
+    await queue.remove(oldest);
+    expect(await listed(conversationId)).toMatchObject({ code: 0, ids: [newest, middle] });
+
+    const none = await ctl(['show', '--conversation', '00000000-0000-4000-8000-000000000000']);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain('no fallbacks of conversation 00000000-0000-4000-8000-000000000000');
+    expect(none.stdout).toContain('--source <name>');
   });
 });

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import {
   jobIdOf,
   normalizeEvent,
   tableRouter,
+  type EventProblem,
   type FailureEventBody,
   type FallbackJobData,
   type FallbackResult,
@@ -30,6 +32,18 @@ import {
   type Principal,
 } from '@fallback/ingress-core';
 import { getFallbackStatus, isFinalStatus, listFallbacks, type FallbackProducer, type FallbackWaiter } from '@fallback/queue';
+import {
+  eventSchemaRouteSchema,
+  getFallbackSchema,
+  healthSchema,
+  listFallbacksSchema,
+  methodNotAllowedSchema,
+  openapiOptions,
+  openapiRouteSchema,
+  postFallbackSchema,
+  readySchema,
+  type ErrorCode,
+} from './contract.js';
 import { IngressError, badInput, errorHandler } from './errors.js';
 import { registerOverload } from './overload.js';
 
@@ -68,26 +82,7 @@ const queueUnavailable = () =>
 const unauthenticated = (failure: AuthFailure) =>
   new IngressError(401, failure.code, failure.message, undefined, { 'WWW-Authenticate': 'Bearer' });
 
-/** The 202 answer, declared so Fastify serializes it with a compiled serializer instead of JSON.stringify. */
-const acceptedSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    status: { type: 'string' },
-    conversationId: { type: 'string' },
-    target: {
-      type: 'object',
-      properties: { kind: { type: 'string' }, queueId: { type: 'string' }, queueName: { type: 'string' }, address: { type: 'string' }, userId: { type: 'string' } },
-    },
-    route: { type: 'string' },
-    deadline: { type: 'string' },
-    referTo: { type: 'string' },
-    routingHint: { type: 'string' },
-    statusUrl: { type: 'string' },
-  },
-} as const;
-
-const JSON_PROBLEMS: Record<JsonProblem, [string, string]> = {
+const JSON_PROBLEMS: Record<JsonProblem, [ErrorCode, string]> = {
   empty_body: ['invalid_json', 'the body is empty; send a JSON object'],
   invalid_json: ['invalid_json', 'the body is not valid JSON'],
   forbidden_property: ['forbidden_property', 'the body has a forbidden __proto__ or constructor.prototype property'],
@@ -121,6 +116,8 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false } },
   });
   app.setErrorHandler(errorHandler);
+  // Before any route: it records every route's schemas for GET /v1/openapi.json (contract.ts).
+  await app.register(swagger, openapiOptions);
   if (config.overload) await registerOverload(app, config.overload);
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
@@ -182,9 +179,20 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     }
   };
 
+  /**
+   * Checks the query with the parser the handler reads it with, before the schema's own check: the sender is told
+   * `invalid_query` in the parser's words. The route's querystring schema says the same for the document.
+   */
+  const checkQuery = (parse: (query: Record<string, unknown>) => object | { problem: EventProblem }) => async (request: FastifyRequest) => {
+    const parsed = parse(request.query as Record<string, unknown>);
+    if ('problem' in parsed) throw badInput('invalid_query', parsed.problem);
+  };
+  const checkWait = checkQuery((q) => parseWait(q['wait']));
+  const checkConversation = checkQuery((q) => parseConversationQuery(q['conversationId']));
+
   app.post<{ Body: FailureEventBody; Querystring: { wait?: string } }>(
     '/v1/fallbacks',
-    { schema: { body: failureEventSchema, response: { 202: acceptedSchema } }, onRequest: authenticateEarly, preValidation: guard },
+    { schema: postFallbackSchema, onRequest: authenticateEarly, preValidation: [guard, checkWait] },
     async (request, reply) => {
       // Every refusal happens before the enqueue: a 4xx never leaves a job behind.
       const wait = parseWait(request.query.wait);
@@ -238,7 +246,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     },
   );
 
-  app.get<{ Params: { id: string } }>('/v1/fallbacks/:id', { onRequest: authenticateEarly, preValidation: guard }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/v1/fallbacks/:id', { schema: getFallbackSchema, onRequest: authenticateEarly, preValidation: guard }, async (request, reply) => {
     const { id } = request.params;
     if (!isJobId(id)) throw new IngressError(404, 'not_found', `no fallback ${id}`, '/id');
     let status;
@@ -252,7 +260,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     return reply.send(status);
   });
 
-  app.get<{ Querystring: { conversationId?: unknown } }>('/v1/fallbacks', { onRequest: authenticateEarly, preValidation: guard }, async (request, reply) => {
+  app.get<{ Querystring: { conversationId?: unknown } }>('/v1/fallbacks', { schema: listFallbacksSchema, onRequest: authenticateEarly, preValidation: [guard, checkConversation] }, async (request, reply) => {
     const query = parseConversationQuery(request.query.conversationId);
     if ('problem' in query) throw badInput('invalid_query', query.problem);
     let fallbacks;
@@ -264,7 +272,8 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     return reply.send({ fallbacks });
   });
 
-  app.get('/v1/schema/failure-event.json', async (_request, reply) => reply.type('application/schema+json').send(failureEventSchema));
+  app.get('/v1/schema/failure-event.json', { schema: eventSchemaRouteSchema }, async (_request, reply) => reply.type('application/schema+json').send(failureEventSchema));
+  app.get('/v1/openapi.json', { schema: openapiRouteSchema }, async () => app.swagger());
 
   // Known paths answer 405 (with Allow) to other methods instead of a misleading 404.
   for (const [url, allow] of [
@@ -274,13 +283,14 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     app.route({
       method: ['PUT', 'PATCH', 'DELETE', 'OPTIONS', ...(allow === 'GET' ? (['POST'] as const) : [])],
       url,
+      schema: methodNotAllowedSchema(allow),
       handler: async (_request, reply) =>
         reply.code(405).header('Allow', allow).send({ error: { code: 'method_not_allowed', message: `use ${allow}` } }),
     });
   }
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/healthz', { schema: healthSchema }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: readySchema }, async (_request, reply) => {
     try {
       await deps.ready?.();
       return { status: 'ready' };

@@ -1,12 +1,13 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { EventProblem } from '@fallback/core';
+import type { ErrorCode } from './contract.js';
 
 /** An error the ingress answers on purpose: HTTP status, a stable code, and (for bad input) the field. */
 export class IngressError extends Error {
   override readonly name = 'IngressError';
   constructor(
     readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly field?: string,
     readonly headers: Record<string, string> = {},
@@ -15,16 +16,16 @@ export class IngressError extends Error {
   }
 }
 
-/** Body of every error answer. `code` is stable; `message` is for people; `field` is a JSON pointer. */
+/** Body of every error answer. `code` is stable (contract.ts lists them all); `message` is for people; `field` is a JSON pointer. */
 export interface ErrorReply {
-  error: { code: string; message: string; field?: string };
+  error: { code: ErrorCode; message: string; field?: string };
 }
 
 /** A 400 naming the field of a body (or query) problem found after schema validation. */
-export const badInput = (code: string, problem: EventProblem) => new IngressError(400, code, problem.message, problem.field);
+export const badInput = (code: ErrorCode, problem: EventProblem) => new IngressError(400, code, problem.message, problem.field);
 
 /** Fastify's own error codes, mapped to ours (status, code, message). */
-const FASTIFY_ERRORS: Record<string, [number, string, string]> = {
+const FASTIFY_ERRORS: Record<string, [number, ErrorCode, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'payload_too_large', 'request body is larger than the limit'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type', 'send Content-Type: application/json'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_body', 'Content-Length does not match the body'],
@@ -48,20 +49,22 @@ export function errorHandler(error: FastifyError | IngressError, request: Fastif
     const first = fe.validation[0];
     const field = first ? fieldOf(first) : undefined;
     const message = first ? `${field ?? 'body'} ${first.message ?? 'is invalid'}` : 'invalid request';
-    return reply.code(400).send(body('invalid_payload', message, field));
+    // The routes check their query with their own parsers first; this is only a backstop, named as a query problem.
+    return reply.code(400).send(body(fe.validationContext === 'querystring' ? 'invalid_query' : 'invalid_payload', message, field));
   }
   const mapped = fe.code ? FASTIFY_ERRORS[fe.code] : undefined;
   if (mapped) {
     if (LOGGED.has(mapped[0])) request.log.info({ status: mapped[0], code: mapped[1], ip: request.ip }, 'request refused');
     return reply.code(mapped[0]).send(body(mapped[1], mapped[2]));
   }
-  if (fe.statusCode && fe.statusCode < 500) return reply.code(fe.statusCode).send(body(fe.code ?? 'bad_request', fe.message));
+  // Any other client error of Fastify's keeps its status but gets a stable code, not Fastify's internal one.
+  if (fe.statusCode && fe.statusCode < 500) return reply.code(fe.statusCode).send(body('bad_request', fe.message));
   request.log.error({ err: error }, 'unhandled error');
   // Internal error text never reaches the caller.
   return reply.code(500).send(body('internal_error', 'internal error; the event was not accepted, retry'));
 }
 
-function body(code: string, message: string, field?: string): ErrorReply {
+function body(code: ErrorCode, message: string, field?: string): ErrorReply {
   return { error: field ? { code, message, field } : { code, message } };
 }
 

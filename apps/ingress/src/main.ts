@@ -6,6 +6,7 @@ import { assertReady, createLogger, installShutdown, readinessProbe, runMain } f
 import { FallbackProducer, FallbackWaiter, openQueueEvents, assertRedisReachable, checkRedisDurability, createRedis, openFallbackQueue, redactRedisUrl, waitUntilReady } from '@fallback/queue';
 import { buildApp } from './app.js';
 import { registerAdmin } from './admin.js';
+import { registerDocsUi } from './docs-ui.js';
 import { registerMetrics } from './metrics.js';
 
 /**
@@ -82,6 +83,7 @@ runMain('ingress', async () => {
   });
   await registerMetrics(app, { queue, redis });
   await registerAdmin(app, { queue, redis, admin: config.admin });
+  if (config.docsUi) await registerDocsUi(app);
 
   installShutdown({
     logger,

@@ -79,6 +79,14 @@ describe('ingress operations surface', () => {
     expect(oldest).toBeLessThan(60);
   });
 
+  it('leaves the metrics and the dashboard out of the published contract (/v1/openapi.json)', async () => {
+    const app = await ingress(redis, queue, prefix, 'operate');
+    apps.push(app);
+    const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json() as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/v1/fallbacks');
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/metrics') || p.startsWith(ADMIN_PREFIX))).toEqual([]);
+  });
+
   it('keeps the dashboard off by default: the path does not exist', async () => {
     const app = await ingress(redis, queue, prefix, 'off');
     apps.push(app);

@@ -11,6 +11,7 @@ import { createLogger } from '@fallback/observability';
 import { FALLBACK_QUEUE, FallbackProducer, FallbackWaiter, openQueueEvents, createRedis, dedupeKey, openFallbackQueue } from '@fallback/queue';
 import { deleteByPrefix, uniquePrefix } from '@fallback/testing';
 import { buildApp, type IngressDeps } from '../src/app.js';
+import { registerDocsUi } from '../src/docs-ui.js';
 
 /** The quick start's key and queue, used when a test gives no policy. */
 export const TEST_KEY = 'test-ingress-key-0123456789';
@@ -54,6 +55,8 @@ export interface TestIngressOptions {
   name?: string;
   /** Share another test ingress's prefix: several ingress processes on one queue. */
   prefix?: string;
+  /** Serve Swagger UI, as main.ts does with INGRESS_DOCS_UI=true. */
+  docsUi?: boolean;
 }
 
 /** Builds the app (not listening: inject() or listen() as the test needs). */
@@ -87,6 +90,7 @@ export async function startTestIngress(opts: TestIngressOptions): Promise<TestIn
     },
   };
   const app = await buildApp(deps);
+  if (opts.docsUi) await registerDocsUi(app);
   await app.ready();
   await queue.waitUntilReady();
   // SCAN may return a key twice (the keyspace rehashes while other tests write): a set, sorted.

@@ -28,6 +28,7 @@ export const ingressSchema = z
     JOB_RETENTION_SECONDS: int(86_400, 600, 30 * 86_400),
     FAILED_RETENTION_SECONDS: int(7 * 86_400, 600, 90 * 86_400),
     INGRESS_TRUST_PROXY: bool(false),
+    INGRESS_DOCS_UI: bool(false),
     ADMIN_DASHBOARD: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['off', 'read-only', 'operate']).default('off')),
     ADMIN_USERNAME: str('admin'),
     ADMIN_PASSWORD: optional(),
@@ -84,6 +85,8 @@ export interface IngressConfig extends CommonConfig {
   bodyLimit: number;
   jobPolicy: { attempts: number; retentionSec: number; failedRetentionSec: number };
   trustProxy: boolean;
+  /** Swagger UI of /v1/openapi.json at /docs (off by default: documentation, not something a sender needs). */
+  docsUi: boolean;
   /**
    * Load shedding: past any bound (0 = off) POST/GET /v1/fallbacks answer 503 `overloaded` with Retry-After
    * instead of queueing behind a lagging event loop until Cognigy's 8 s timeout.
@@ -112,6 +115,7 @@ export function loadIngressConfig(env: Env): Readonly<IngressConfig> {
     bodyLimit: e.BODY_LIMIT_BYTES,
     jobPolicy: { attempts: e.JOB_ATTEMPTS, retentionSec: e.JOB_RETENTION_SECONDS, failedRetentionSec: e.FAILED_RETENTION_SECONDS },
     trustProxy: e.INGRESS_TRUST_PROXY,
+    docsUi: e.INGRESS_DOCS_UI,
     overload: {
       maxEventLoopDelayMs: e.INGRESS_MAX_EVENT_LOOP_DELAY_MS,
       maxHeapUsedBytes: e.INGRESS_MAX_HEAP_USED_BYTES,

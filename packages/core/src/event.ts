@@ -1,3 +1,5 @@
+import type { FromSchema } from 'json-schema-to-ts';
+
 /**
  * The failure event a bot platform (Cognigy's HTTP Request node, an orchestrator, a VG event relay) posts to
  * the ingress. Field names follow what a Cognigy flow has at hand (docs/cognigy-setup.md) and are a public
@@ -30,50 +32,11 @@ export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 
 const shortText = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
 
-/** Where a sender may ask the caller to go; the routing rules decide whether the hint is allowed. */
-export interface RoutingHint {
-  queueId?: string;
-  queueName?: string;
-  address?: string;
-  userId?: string;
-}
-
-/** Where a Cognigy flow keeps the Genesys ids (docs/cognigy-setup.md: the flow copies them into context.genesys). */
-export interface CognigyContext {
-  genesys?: { conversationId?: string; participantId?: string; [key: string]: unknown };
-  [key: string]: unknown;
-}
-
 /**
- * The body as posted: generic (ids at the top level) or Cognigy-shaped (ids in `context.genesys`, e.g. a flow
- * sending its whole `{{context}}`). normalizeEvent turns either into a FailureEvent.
+ * JSON Schema of the event body: the one definition. The ingress validates with it, serves it at
+ * GET /v1/schema/failure-event.json and publishes it in /v1/openapi.json, and the TypeScript types below are
+ * derived from it, so the contract, the validation and the code cannot drift apart.
  */
-export interface FailureEventBody extends Omit<FailureEvent, 'conversationId'> {
-  conversationId?: string;
-  context?: CognigyContext;
-}
-
-/** A validated, normalized failure event, as the ingress hands it to routing and job building. */
-export interface FailureEvent {
-  conversationId: string;
-  eventId?: string;
-  occurredAt?: string;
-  source?: string;
-  failureType?: FailureType;
-  participantId?: string;
-  language?: string;
-  ani?: string;
-  dnis?: string;
-  bot?: { flowName?: string; endpoint?: string; nodeId?: string };
-  error?: { code?: string; message?: string; httpStatus?: number };
-  routingHint?: RoutingHint;
-  attributes?: Record<string, string>;
-  cognigy?: { sessionId?: string; userId?: string; inputId?: string };
-  deadline?: string;
-  ttlSeconds?: number;
-}
-
-/** JSON Schema of FailureEvent, served at GET /v1/schema/failure-event.json and used by the ingress. */
 export const failureEventSchema = {
   $id: 'failure-event',
   title: 'Bot failure event',
@@ -155,6 +118,28 @@ export const failureEventSchema = {
     ttlSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
   },
 } as const;
+
+/** Object types shown flat in editors (FromSchema's intersections are hard to read). */
+type Flat<T> = { [K in keyof T]: T[K] } & {};
+
+/**
+ * The body as posted and validated by failureEventSchema: generic (ids at the top level) or Cognigy-shaped (ids
+ * in `context.genesys`, e.g. a flow sending its whole `{{context}}`). normalizeEvent turns either into a
+ * FailureEvent.
+ */
+export type FailureEventBody = FromSchema<typeof failureEventSchema>;
+
+/** Every field of the schema, each optional (the schema's anyOf requires one of the two conversation ids). */
+type EventFields = FromSchema<{ type: 'object'; additionalProperties: false; properties: typeof failureEventSchema.properties }>;
+
+/** A validated, normalized failure event, as the ingress hands it to routing and job building: no `context`. */
+export type FailureEvent = Flat<Omit<EventFields, 'conversationId' | 'context'> & { conversationId: string }>;
+
+/** Where a sender may ask the caller to go; the routing rules decide whether the hint is allowed. */
+export type RoutingHint = NonNullable<EventFields['routingHint']>;
+
+/** Where a Cognigy flow keeps the Genesys ids (docs/cognigy-setup.md: the flow copies them into context.genesys). */
+export type CognigyContext = NonNullable<EventFields['context']>;
 
 /** Why a schema-valid body still cannot be an event: the field (JSON pointer) and what is wrong. */
 export interface EventProblem {
