@@ -176,7 +176,8 @@ describe('lifecycles', () => {
   });
 
   it('a second transfer while the first is pending is applied and counted as a duplicate', async () => {
-    await start({ transferDelayMs: 200 });
+    // The first stays Pending for the whole test, however slow the machine (close() cancels the timer).
+    await start({ transferDelayMs: 60_000 });
     const conv = sim!.createConversation();
     const t = await token();
     for (let i = 0; i < 2; i += 1)
