@@ -3,7 +3,7 @@ import { REASONS, formatFailure, type FallbackJobData, type FallbackResult, type
 import { isEnded, isGenesysApiError, type ConversationView, type GenesysApiError, type LegPolicy, type RequestContext, type TransferStrategy } from '@fallback/genesys';
 import type { ClaimResult, PostingRefusal } from '@fallback/queue';
 import type { Target } from '@fallback/core';
-import { confirmPlan, decideAfterPost, decideBeforePost, settleWait, worthWaiting, type PostedState } from './decide.js';
+import { confirmPlan, decideAfterPost, decideBeforePost, settleWait, worthWaiting, type LookInput, type PostedState } from './decide.js';
 import { validateJobData } from './validate.js';
 
 /** The logging surface the processor needs (pino's Logger satisfies it). */
@@ -337,17 +337,22 @@ class Run {
     return this.lookAndPost(false, true);
   }
 
-  /** Reads the call (shared, or directly), decides, and posts or finishes. */
-  private async lookAndPost(live: boolean, first: boolean): Promise<FallbackResult> {
-    const view = await this.read(live ? 'live' : 'batched', 'high', this.preTransferWait(first));
-    const verdict = decideBeforePost(view, {
+  /** What decideBeforePost needs besides the view. */
+  private lookInput(): LookInput {
+    return {
       target: this.target,
       policy: this.deps.legPolicy,
       ...(this.savedLeg !== undefined ? { savedLeg: this.savedLeg } : {}),
       ...(this.data.participantId !== undefined ? { hintLeg: this.data.participantId } : {}),
       failedAt: this.data.receivedAt,
       refused: this.refused,
-    });
+    };
+  }
+
+  /** Reads the call (shared, or directly) unless a view was just read, decides, and posts or finishes. */
+  private async lookAndPost(live: boolean, first: boolean, seen?: ConversationView): Promise<FallbackResult> {
+    const view = seen ?? (await this.read(live ? 'live' : 'batched', 'high', this.preTransferWait(first)));
+    const verdict = decideBeforePost(view, this.lookInput());
     switch (verdict.do) {
       case 'finish-transferred':
         this.log.info({ evidence: verdict.evidence }, 'already transferred; not posting');
@@ -593,7 +598,7 @@ class Run {
         if (posted.accepted && this.posts >= 2) await this.nextTarget(`Genesys failed the transfer ${this.posts} times`);
         this.log.info({ participantId: posted.leg, why: verdict.why }, 'posting the transfer again');
         // The same leg if it is still the bot's (a Failed transfer leaves it connected); else choose again.
-        return this.lookAndPostFrom(view);
+        return this.lookAndPost(view.source === 'live', false, view);
       case 'not-seen':
         this.unseen += 1;
         if (final) return this.failFinal(REASONS.attemptsExhausted, `${final}; ${verdict.why}`);
@@ -601,24 +606,6 @@ class Run {
           return this.failFinal(REASONS.unconfirmed, `Genesys accepted the transfer of ${posted.leg} but did not show it after ${this.unseen} reads`);
         return undefined;
     }
-  }
-
-  /** Posts again after a transfer that did not happen, deciding on the view just read. */
-  private async lookAndPostFrom(view: ConversationView): Promise<FallbackResult> {
-    const verdict = decideBeforePost(view, {
-      target: this.target,
-      policy: this.deps.legPolicy,
-      ...(this.savedLeg !== undefined ? { savedLeg: this.savedLeg } : {}),
-      ...(this.data.participantId !== undefined ? { hintLeg: this.data.participantId } : {}),
-      failedAt: this.data.receivedAt,
-      refused: this.refused,
-    });
-    if (verdict.do === 'post') return this.post(verdict.legId, false);
-    if (verdict.do === 'read-live') return this.lookAndPost(true, false);
-    if (verdict.do === 'finish-transferred') return this.transferred(this.savedLeg ?? 'unknown', true);
-    if (verdict.do === 'call-ended') return this.failFinal(REASONS.callEnded, verdict.reason);
-    if (verdict.do === 'wait') throw new Later(Math.min(this.now() + 1000, this.data.deadline), verdict.evidence);
-    return this.failFinal(REASONS.noReplaceableLeg, verdict.why);
   }
 
   // ---- endings -------------------------------------------------------------------------------------------
