@@ -25,6 +25,9 @@ export const METRIC_NAMES = {
   collectErrors: 'fallback_metrics_collect_errors_total',
   redisMemoryUsed: 'fallback_redis_memory_used_bytes',
   redisMemoryMax: 'fallback_redis_memory_max_bytes',
+  breakerFlips: 'fallback_breaker_flips_total',
+  breakerOpen: 'fallback_breaker_open',
+  breakerFailures: 'fallback_breaker_window_failures',
 } as const;
 
 /** A metrics registry for one process, with Node's process metrics (`process_*`, `nodejs_*`) unless turned off. */
@@ -81,7 +84,17 @@ export interface FinishedJob {
   finishedOn?: number;
 }
 
-/** What the worker records: Genesys traffic, token refreshes and how jobs end. */
+/** One attempt of the outage breaker at setting its switch in Genesys. */
+export interface BreakerFlipInfo {
+  breaker: string;
+  to: 'open' | 'closed';
+  /** Who decided: the breaker itself or a person (a forced state). */
+  by: 'breaker' | 'person';
+  /** done: written; already: Genesys showed it so; failed: retried. */
+  result: 'done' | 'already' | 'failed';
+}
+
+/** What the worker records: Genesys traffic, token refreshes, how jobs end, the breaker's flips. */
 export interface WorkerMetrics {
   genesysRequest(info: GenesysRequestInfo): void;
   /** A Genesys API request left before a Retry-After this process knew of had elapsed (the pacer reports it). */
@@ -93,6 +106,8 @@ export interface WorkerMetrics {
   jobFailed(job: FinishedJob): void;
   /** BullMQ `stalled`: a job whose worker died or froze, picked up again. */
   jobStalled(): void;
+  /** The breaker's evaluator set (or failed to set) its switch. */
+  breakerFlip(info: BreakerFlipInfo): void;
 }
 
 /** How a finished job counts: its outcome and a stable reason (the labels of fallback_jobs_total). */
@@ -145,6 +160,11 @@ export function workerMetrics(registry: Registry): WorkerMetrics {
   const rateLimited = counter(METRIC_NAMES.genesysRateLimited, 'Genesys answers 429 (rate limited), by endpoint.', ['endpoint']);
   const early = counter(METRIC_NAMES.genesysEarly, 'Genesys API requests sent before a Retry-After this process was given had elapsed. Must stay 0.');
   const refreshes = counter(METRIC_NAMES.tokenRefreshes, 'OAuth tokens obtained from Genesys (client credentials).');
+  const flips = counter(
+    METRIC_NAMES.breakerFlips,
+    "The outage breaker's attempts at setting its switch (emergency group or data-table row): to open/closed, by the breaker or a person, done / already (Genesys showed it so) / failed (retried).",
+    ['breaker', 'to', 'by', 'result'],
+  );
   // Series that alerts compare against must exist from the start: an absent series never fires `> 0`.
   early.inc(0);
   retries.inc(0);
@@ -182,6 +202,9 @@ export function workerMetrics(registry: Registry): WorkerMetrics {
     jobStalled() {
       stalls.inc();
     },
+    breakerFlip(info) {
+      flips.inc({ breaker: info.breaker, to: info.to, by: info.by, result: info.result });
+    },
   };
 }
 
@@ -197,6 +220,8 @@ export interface QueueStatsSource {
   paused(): Promise<boolean>;
   /** Redis' used memory and `maxmemory` per node (INFO memory); optional: without it no Redis memory gauges. */
   redisMemory?(): Promise<{ node: string; usedBytes: number; maxBytes: number }[]>;
+  /** Each outage breaker: open or not, and its failures within the window; optional: without it no breaker gauges. */
+  breakers?(): Promise<{ breaker: string; open: boolean; failures: number }[]>;
 }
 
 /**
@@ -255,6 +280,31 @@ export function queueMetrics(registry: Registry, source: QueueStatsSource, now: 
     '1 while the queue is paused by a person (nothing is transferred), 0 otherwise.',
     async (g) => g.set((await source.paused()) ? 1 : 0),
   );
+  const readBreakers = source.breakers?.bind(source);
+  if (readBreakers) {
+    // One read of every breaker per scrape, shared by both gauges (as for Redis memory below).
+    let shared: { at: number; read: ReturnType<typeof readBreakers> } | undefined;
+    const breakers = () => {
+      if (!shared || now() - shared.at > 1000) shared = { at: now(), read: readBreakers() };
+      return shared.read;
+    };
+    scraped(
+      METRIC_NAMES.breakerOpen,
+      'Outage breaker per name: 1 while open (its emergency group or data-table switch on: inbound flows send new callers around the bot), 0 closed.',
+      async (g) => {
+        for (const b of await breakers()) g.set({ breaker: b.breaker }, b.open ? 1 : 0);
+      },
+      ['breaker'],
+    );
+    scraped(
+      METRIC_NAMES.breakerFailures,
+      'Outage breaker per name: new failures counted within its window (it trips at its threshold).',
+      async (g) => {
+        for (const b of await breakers()) g.set({ breaker: b.breaker }, b.failures);
+      },
+      ['breaker'],
+    );
+  }
   const readMemory = source.redisMemory?.bind(source);
   if (readMemory) {
     // Both gauges come from one INFO per node per scrape: the first collect reads, the second reuses it.
