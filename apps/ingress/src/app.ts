@@ -10,6 +10,7 @@ import {
   jobIdOf,
   normalizeEvent,
   tableRouter,
+  type FailureEvent,
   type FailureEventBody,
   type FallbackJobData,
   type FallbackResult,
@@ -49,6 +50,11 @@ export interface IngressDeps {
   now?: () => number;
   /** Readiness probe (Redis reachable); /readyz answers 503 when it rejects. */
   ready?: () => Promise<void>;
+  /**
+   * Counts each new failure toward the outage breakers (one Redis command, not awaited: packages/breaker
+   * BreakerCounter). Absent: no breaker configured.
+   */
+  breakers?: { count(event: FailureEvent): void };
 }
 
 declare module 'fastify' {
@@ -211,6 +217,8 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         request.log.warn({ err: (err as Error).message, conversationId: data.conversationId }, 'enqueue failed');
         throw queueUnavailable();
       }
+      // A new failure (never a repeat of one) counts toward the outage breakers; the answer does not wait for it.
+      if (created) deps.breakers?.count(event);
       const extras = {
         ...(decision.referTo ? { referTo: decision.referTo } : {}),
         ...(decision.hint ? { routingHint: decision.hint } : {}),

@@ -16,5 +16,5 @@ export type { SwitchPort, SwitchResult } from './switches.js';
 export { BreakerEvaluator, flipRetryDelay, httpProbe } from './evaluator.js';
 export type { BreakerLog, EvaluatorOptions, FlipReport } from './evaluator.js';
 /** What a person sees: GET /admin/breaker and fallbackctl breaker. */
-export { breakerView, readBreakers } from './view.js';
+export { breakerGauges, breakerView, readBreakers } from './view.js';
 export type { BreakerView } from './view.js';

@@ -296,7 +296,8 @@ export class BreakerStore {
 
   /** The newest entries of the flips stream, newest first. */
   async history(count = 50): Promise<FlipEntry[]> {
-    const entries = await this.redis.xrevrange(this.keys.flips, '+', '-', 'COUNT', count);
+    if (count <= 0) return [];
+    const entries = (await this.redis.xrevrange(this.keys.flips, '+', '-', 'COUNT', count)) ?? [];
     return entries.map(([id, flat]) => {
       const e: FlipEntry = { id };
       for (let i = 0; i + 1 < flat.length; i += 2) e[flat[i]!] = flat[i + 1]!;

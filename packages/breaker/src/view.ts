@@ -64,3 +64,14 @@ export async function readBreakers(store: BreakerStore, specs: readonly BreakerS
   const breakers = await Promise.all(specs.map(async (spec) => breakerView(spec, await store.snapshot(spec))));
   return { breakers, history: await store.history(historyCount) };
 }
+
+/** Each breaker's position and window failures, for the metrics gauges (read at scrape time). */
+export function breakerGauges(store: BreakerStore, specs: readonly BreakerSpec[]): () => Promise<{ breaker: string; open: boolean; failures: number }[]> {
+  return () =>
+    Promise.all(
+      specs.map(async (spec) => {
+        const snap = await store.snapshot(spec);
+        return { breaker: spec.name, open: snap.state.position === 'open', failures: snap.failures };
+      }),
+    );
+}
