@@ -25,6 +25,8 @@ export interface CommandContext {
   queue: Queue<ReplayedJobData, FallbackResult>;
   /** The queue's connection (atomic scripts of the replay). */
   redis: Redis;
+  /** QUEUE_PREFIX: where the queue's and the breakers' keys live. */
+  prefix: string;
   now: () => number;
 }
 
