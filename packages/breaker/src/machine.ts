@@ -2,7 +2,8 @@
  * The breaker's decisions, pure: a state and what was observed in, a decision out. The evaluator (evaluator.ts)
  * reads the observation from Redis and carries the decision out; nothing here reads a clock or does I/O.
  *
- * closed → open: `threshold` failures within the window (auto), or a person forces it open.
+ * closed → open: `threshold` failures within the window (auto), counting only failures since it last closed (the
+ *   ones that tripped it must not trip it again the moment it recovers), or a person forces it open.
  * open → closed: no failure for the quiet time (measured from the last failure, or from when the switch was set
  *   in Genesys if that is later: until then callers still reach the bot) and, with a probe URL, the probe
  *   answering 2xx (auto); or a person forces it closed.
@@ -46,7 +47,7 @@ export interface BreakerState {
 /** What the evaluator saw (Redis clock, ms). */
 export interface Observation {
   now: number;
-  /** Failures counted within the breaker's window. */
+  /** Failures counted within the breaker's window, since it last closed. */
   failures: number;
   lastFailureAt?: number;
   /** The probe's last answer while it is fresh; undefined when not probed (or too long ago). */

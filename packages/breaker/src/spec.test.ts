@@ -46,6 +46,8 @@ describe('counting buckets and windows', () => {
     expect(failuresInWindow(counts, 109_500, 5000, 1000)).toBe(6);
     expect(failuresInWindow(counts, 200_000, 5000, 1000)).toBe(0);
     expect(failuresInWindow({}, 1, 5000, 1000)).toBe(0);
+    // Closed at 107 200: the failures before it (which tripped it) do not count toward the next trip.
+    expect(failuresInWindow(counts, 109_500, 5000, 1000, 107_200)).toBe(3);
   });
 
   it('reads a state hash, missing fields as the initial state', () => {

@@ -99,7 +99,7 @@ export interface FlipEntry {
 /** A breaker's state and counts as read at one instant (Redis clock). */
 export interface BreakerSnapshot {
   now: number;
-  /** Failures counted within the window. */
+  /** Failures counted within the window since the breaker last closed (what trips it). */
   failures: number;
   /** Failures counted since the state was created. */
   total: number;
@@ -132,9 +132,13 @@ export interface BreakerSnapshot {
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 const str = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
 
-/** Failures of the buckets that end inside the window [now - windowMs, now] (bucket fields of the counts hash). Pure. */
-export function failuresInWindow(counts: Record<string, string>, now: number, windowMs: number, bucketMs = bucketMsOf(windowMs)): number {
-  const first = Math.floor((now - windowMs) / bucketMs);
+/**
+ * Failures of the buckets that end inside the window [now - windowMs, now] and after `since` (the breaker's last
+ * close): the failures that tripped it, or that came while it was held closed by a person before it was, must not
+ * trip it again the moment it closes. Bucket fields of the counts hash. Pure.
+ */
+export function failuresInWindow(counts: Record<string, string>, now: number, windowMs: number, bucketMs = bucketMsOf(windowMs), since?: number): number {
+  const first = Math.max(Math.floor((now - windowMs) / bucketMs), since === undefined ? -Infinity : Math.floor(since / bucketMs));
   let sum = 0;
   for (const [field, value] of Object.entries(counts)) if (Number(field) >= first) sum += Number(value);
   return sum;
@@ -172,7 +176,7 @@ export function snapshotOf(spec: Pick<BreakerSpec, 'windowMs'>, now: number, cou
   };
   return {
     now,
-    failures: failuresInWindow(counts, now, spec.windowMs),
+    failures: failuresInWindow(counts, now, spec.windowMs, bucketMsOf(spec.windowMs), num(h['closedAt'])),
     total: num(h['total']) ?? 0,
     state,
     seq: num(h['seq']) ?? 0,

@@ -10,6 +10,7 @@ export interface BreakerView {
   state: BreakerPosition;
   mode: BreakerMode;
   forced?: { by: string; at?: string; reason?: string };
+  /** inWindow: failures within the window since the breaker last closed (what trips it). */
   failures: { inWindow: number; threshold: number; windowSeconds: number; total: number; lastAt?: string };
   /** Quiet time of the current (or last) open period and its backoff level. */
   quietSeconds: number;
