@@ -237,6 +237,14 @@ export function queueMetrics(registry: Registry, source: QueueStatsSource, now: 
     registers,
   });
   errors.inc(0);
+  /** A read two gauges share: the first collect of a scrape reads, the second (within a second) reuses it. */
+  const oncePerScrape = <T>(read: () => Promise<T>): (() => Promise<T>) => {
+    let shared: { at: number; read: Promise<T> } | undefined;
+    return () => {
+      if (!shared || now() - shared.at > 1000) shared = { at: now(), read: read() };
+      return shared.read;
+    };
+  };
   /** A gauge filled by `read` on each scrape; emptied (and the error counted) when `read` fails. */
   const scraped = (name: string, help: string, read: (gauge: Gauge<string>) => Promise<void>, labelNames: string[] = []) =>
     new Gauge({
@@ -282,12 +290,7 @@ export function queueMetrics(registry: Registry, source: QueueStatsSource, now: 
   );
   const readBreakers = source.breakers?.bind(source);
   if (readBreakers) {
-    // One read of every breaker per scrape, shared by both gauges (as for Redis memory below).
-    let shared: { at: number; read: ReturnType<typeof readBreakers> } | undefined;
-    const breakers = () => {
-      if (!shared || now() - shared.at > 1000) shared = { at: now(), read: readBreakers() };
-      return shared.read;
-    };
+    const breakers = oncePerScrape(readBreakers);
     scraped(
       METRIC_NAMES.breakerOpen,
       'Outage breaker per name: 1 while open (its emergency group or data-table switch on: inbound flows send new callers around the bot), 0 closed.',
@@ -307,12 +310,8 @@ export function queueMetrics(registry: Registry, source: QueueStatsSource, now: 
   }
   const readMemory = source.redisMemory?.bind(source);
   if (readMemory) {
-    // Both gauges come from one INFO per node per scrape: the first collect reads, the second reuses it.
-    let shared: { at: number; read: ReturnType<typeof readMemory> } | undefined;
-    const memory = () => {
-      if (!shared || now() - shared.at > 1000) shared = { at: now(), read: readMemory() };
-      return shared.read;
-    };
+    // Both gauges come from one INFO per node per scrape.
+    const memory = oncePerScrape(readMemory);
     scraped(
       METRIC_NAMES.redisMemoryUsed,
       'Memory Redis uses (INFO memory used_memory), per node. With noeviction, writes fail once it reaches maxmemory: the ingress then answers 503.',
