@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SEED } from '@fallback/genesys-sim';
 import { waitFor } from '@fallback/testing';
@@ -199,6 +201,34 @@ describe('the outage breaker against the simulator', () => {
     expect(rig.logs.filter((l) => l.level === 'error')).toHaveLength(2);
     expect(rig.sim.stats().earlyRequests).toBe(0);
     expect(flipsTo(rig, true)).toHaveLength(1);
+  });
+
+  it("with a probe URL it recovers only once the bot's health URL answers 2xx", async () => {
+    let status = 503;
+    const asked: number[] = [];
+    const health = http.createServer((_req, res) => {
+      asked.push(status);
+      res.writeHead(status).end();
+    });
+    await new Promise<void>((r) => health.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(health.address() as AddressInfo).port}/health`;
+      rig = await startBreakerRig([spec({ recoverMs: 500, probeUrl: url })]);
+      await rig.fail(6);
+      await waitForApplied(rig, 'open');
+      // Quiet long enough, but the bot is not healthy: asked, and still open.
+      const down = await waitFor(async () => { const s = await rig!.snapshot(); return s.probe === 'down' ? s : undefined; }, { what: 'the probe to answer 503' });
+      expect(down.state.position).toBe('open');
+      expect(rig.sim.flips()).toHaveLength(1);
+      status = 204;
+      await waitForApplied(rig, 'closed');
+      expect(asked.at(-1)).toBe(204);
+      expect(asked.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1);
+      expect((await rig.history()).at(-1)!['why']).toBe('no failure for 0.5 s and the probe answers 2xx');
+    } finally {
+      health.closeAllConnections();
+      await new Promise((r) => health.close(r));
+    }
   });
 
   it('per-bot breakers: a failure counts toward its own breaker, and the default counts only the rest', async () => {

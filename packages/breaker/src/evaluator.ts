@@ -108,11 +108,14 @@ export class BreakerEvaluator {
     this.schedule(0);
   }
 
-  /** Stops evaluating, lets a flip under way finish (≤ 2 s), and gives the lease up so another takes over at once. */
+  /**
+   * Stops evaluating, lets a round and a flip under way finish (≤ 2 s each: a Redis that does not answer must not
+   * hold the shutdown), and gives the lease up so another evaluator takes over at once.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.ticking;
+    await Promise.race([this.ticking, sleep(2000)]);
     await Promise.race([Promise.allSettled([...this.flips.values()]), sleep(2000)]);
     this.leader = false;
     await this.opts.store.release(this.holder).catch(() => undefined);

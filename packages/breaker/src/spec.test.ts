@@ -3,6 +3,7 @@ import type { FailureEvent } from '@fallback/core';
 import { flipRetryDelay } from './evaluator.js';
 import { breakerSpecs, breakersFor, bucketMsOf, describeSwitch, type BreakerSpec } from './spec.js';
 import { failuresInWindow, snapshotOf } from './store.js';
+import { breakerView } from './view.js';
 
 const group = { kind: 'emergencyGroup', groupId: 'g-1' } as const;
 const row = { kind: 'datatableRow', datatableId: 't-1', rowId: 'bot-outage', field: 'enabled' } as const;
@@ -69,5 +70,17 @@ describe('flip retries', () => {
   it('switches are named in one line', () => {
     expect(describeSwitch(group)).toBe('emergency group g-1');
     expect(describeSwitch(row)).toBe('data table t-1 row bot-outage field enabled');
+  });
+});
+
+describe('the view a person sees', () => {
+  it('never shows credentials of the probe URL; says when an open breaker may close', () => {
+    const spec: BreakerSpec = { name: 'default', switch: group, ...base, probeUrl: 'https://probe:s3cret@bot.example.com/health?password=hunter2' };
+    const snap = snapshotOf(spec, 1_000_000, {}, { state: 'open', openedAt: '900000', quietMs: '300000', applied: 'open', appliedAt: '901000', last: '950000' });
+    const view = breakerView(spec, snap);
+    expect(JSON.stringify(view)).not.toMatch(/s3cret|hunter2/);
+    expect(view.probe?.url).toBe('https://probe:***@bot.example.com/health?password=***');
+    expect(view.recoveryDueAt).toBe(new Date(1_250_000).toISOString());
+    expect(view).toMatchObject({ state: 'open', mode: 'auto', quietSeconds: 300, genesys: { applied: 'open', pending: false } });
   });
 });

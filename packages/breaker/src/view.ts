@@ -1,3 +1,4 @@
+import { redactUrlPassword } from '@fallback/core';
 import { recoveryDueAt, type BreakerMode, type BreakerPosition } from './machine.js';
 import { describeSwitch, type BreakerSpec, type BreakerSwitch } from './spec.js';
 import type { BreakerSnapshot, BreakerStore, FlipEntry } from './store.js';
@@ -51,7 +52,8 @@ export function breakerView(spec: BreakerSpec, snap: BreakerSnapshot): BreakerVi
     closedAt: iso(snap.closedAt),
     recoveryDueAt:
       state.position === 'open' && state.mode === 'auto' && !snap.pending ? iso(recoveryDueAt(state, snap.lastFailureAt, snap.appliedAt ?? 0)) : undefined,
-    probe: spec.probeUrl ? defined({ url: spec.probeUrl, state: snap.probe, at: iso(snap.probedAt) }) : undefined,
+    // A health URL may carry credentials (user:password@, ?password=): never shown.
+    probe: spec.probeUrl ? defined({ url: redactUrlPassword(spec.probeUrl), state: snap.probe, at: iso(snap.probedAt) }) : undefined,
     lastDecision: snap.why || snap.by ? defined({ why: snap.why, by: snap.by, failures: snap.failuresAtFlip }) : undefined,
     genesys: defined({ applied: snap.applied, appliedAt: iso(snap.appliedAt), pending: snap.pending, attempts: snap.attempts, lastError: snap.lastError, retryAt: snap.pending ? iso(snap.retryAt) : undefined }),
     evaluatedAt: iso(snap.evaluatedAt),
