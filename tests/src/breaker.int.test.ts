@@ -50,13 +50,14 @@ describe('the outage breaker on two ingresses and two workers', () => {
     expect(trip!.after).toEqual({ ...trip!.before, enabled: true });
     expect(trip!.after.emergencyCallFlows).toEqual(before.emergencyCallFlows);
 
+    const open = await settled('open');
+    expect(open).toMatchObject({ failures: { inWindow: 15, total: 15, threshold: 10 }, lastDecision: { by: 'breaker' } });
+    const lastFailure = Date.parse(open.failures.lastAt);
+
     // The callers already on the failed bot are moved as before.
     const finals = await Promise.all(answers.map((a) => waitForFinal(stack, a.body.id, 30_000)));
     expect(finals.map((f) => f.status)).toEqual(calls.map(() => 'transferred'));
 
-    const open = await settled('open');
-    expect(open).toMatchObject({ failures: { inWindow: 15, total: 15, threshold: 10 }, lastDecision: { by: 'breaker' } });
-    const lastFailure = Date.parse(open.failures.lastAt);
     const [, recovery] = await flips(2, 'the recovery');
     const recoveryMs = recovery!.at - lastFailure;
     expect(recovery!.after.enabled).toBe(false);
