@@ -28,6 +28,7 @@ COPY packages/genesys/package.json packages/genesys/
 COPY packages/genesys-sim/package.json packages/genesys-sim/
 COPY packages/queue/package.json packages/queue/
 COPY packages/processor/package.json packages/processor/
+COPY packages/breaker/package.json packages/breaker/
 COPY packages/observability/package.json packages/observability/
 COPY packages/testing/package.json packages/testing/
 COPY bench/package.json bench/

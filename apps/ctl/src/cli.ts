@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { ConfigError, loadCtlConfig, type CtlConfig } from '@fallback/config';
 import type { FallbackResult } from '@fallback/core';
-import { RedisUnavailableError, assertRedisReachable, createRedis, openFallbackQueue, redactRedisUrl, type ReplayedJobData } from '@fallback/queue';
+import { RedisUnavailableError, assertRedisReachable, createRedis, openFallbackQueue, redactRedisUrl, waitUntilReady, type ReplayedJobData } from '@fallback/queue';
 import { EXIT, UsageError, type Command, type CommandResult } from './command.js';
 import { COMMANDS } from './commands/index.js';
 
@@ -103,6 +103,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   redis.on('error', () => undefined); // reported below, through the command's failure
   const queue = openFallbackQueue<ReplayedJobData, FallbackResult>(redis, config.queuePrefix);
   try {
+    // Without an offline queue, a command sent before the connection is up fails: BullMQ waits by itself, a
+    // command reading Redis directly (breaker) would not.
+    await waitUntilReady(redis, 3000);
     const result: CommandResult = await (command as Command<unknown>).run({ queue, redis, prefix: config.queuePrefix, now }, input);
     say(io.out, json ? JSON.stringify(result.json, null, 2) : result.text);
     return result.exit;

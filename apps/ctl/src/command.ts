@@ -25,7 +25,7 @@ export interface CommandContext {
   queue: Queue<ReplayedJobData, FallbackResult>;
   /** The queue's connection (atomic scripts of the replay, the conversation index). */
   redis: Redis;
-  /** The key prefix (QUEUE_PREFIX) of the service's keys beside the queue's. */
+  /** QUEUE_PREFIX: where the queue's and the breakers' keys live. */
   prefix: string;
   now: () => number;
 }

@@ -12,6 +12,7 @@ import {
   normalizeEvent,
   tableRouter,
   type EventProblem,
+  type FailureEvent,
   type FailureEventBody,
   type FallbackJobData,
   type FallbackResult,
@@ -63,6 +64,11 @@ export interface IngressDeps {
   now?: () => number;
   /** Readiness probe (Redis reachable); /readyz answers 503 when it rejects. */
   ready?: () => Promise<void>;
+  /**
+   * Counts each new failure toward the outage breakers (one Redis command, not awaited: packages/breaker
+   * BreakerCounter). Absent: no breaker configured.
+   */
+  breakers?: { count(event: FailureEvent): void };
 }
 
 declare module 'fastify' {
@@ -219,6 +225,8 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
         request.log.warn({ err: (err as Error).message, conversationId: data.conversationId }, 'enqueue failed');
         throw queueUnavailable();
       }
+      // A new failure (never a repeat of one) counts toward the outage breakers; the answer does not wait for it.
+      if (created) deps.breakers?.count(event);
       const extras = {
         ...(decision.referTo ? { referTo: decision.referTo } : {}),
         ...(decision.hint ? { routingHint: decision.hint } : {}),

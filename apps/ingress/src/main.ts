@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BreakerCounter, BreakerStore, breakerGauges } from '@fallback/breaker';
 import { ConfigError, loadIngressConfig, type IngressConfig } from '@fallback/config';
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
 import { RoutesFileError, parseRoutesFile, policyFromEnv, strategyProblems, type IngressPolicy, type PolicyDefaults } from '@fallback/ingress-core';
@@ -7,6 +8,7 @@ import { FallbackProducer, FallbackWaiter, openQueueEvents, assertRedisReachable
 import { buildApp } from './app.js';
 import { registerAdmin } from './admin.js';
 import { registerDocsUi } from './docs-ui.js';
+import { registerBreakerAdmin } from './breaker-admin.js';
 import { registerMetrics } from './metrics.js';
 
 /**
@@ -28,6 +30,7 @@ function readPolicy(config: IngressConfig, env: NodeJS.ProcessEnv): IngressPolic
     ...(config.routing.defaultQueueId ? { defaultQueueId: config.routing.defaultQueueId } : {}),
     ...(config.routing.referTo ? { referTo: config.routing.referTo } : {}),
     ...(config.rateLimit.max > 0 ? { rateLimit: config.rateLimit } : {}),
+    breaker: config.breaker,
   };
   try {
     if (!config.routesFile) return policyFromEnv(defaults);
@@ -71,6 +74,10 @@ runMain('ingress', async () => {
   const waiter = new FallbackWaiter(queue, () =>
     openQueueEvents(config.redisUrl, config.queuePrefix, 'fallback-ingress-events', (err) => logger.debug({ err: err.message }, 'queue events error')),
   );
+  // Outage breakers: this process counts failures; the workers decide and flip (they read the same configuration).
+  const breakers = policy.breakers ?? [];
+  const breakerStore = new BreakerStore(redis, config.queuePrefix);
+  await breakerStore.register(breakers);
   const app = await buildApp({
     config,
     policy,
@@ -80,10 +87,13 @@ runMain('ingress', async () => {
     waiter,
     logger,
     ready: () => assertReady(readinessProbe({ redis: () => redis.ping() })),
+    ...(breakers.length > 0 ? { breakers: new BreakerCounter(breakerStore, breakers, (err) => logger.debug({ err: err.message }, 'a failure could not be counted toward the breakers')) } : {}),
   });
-  await registerMetrics(app, { queue, redis });
+  await registerMetrics(app, { queue, redis, ...(breakers.length > 0 ? { breakers: breakerGauges(breakerStore, breakers) } : {}) });
   await registerAdmin(app, { queue, redis, admin: config.admin });
   if (config.docsUi) await registerDocsUi(app);
+  if (breakers.length > 0 && config.admin.password) await registerBreakerAdmin(app, { store: breakerStore, specs: breakers, admin: config.admin });
+  else if (breakers.length > 0) logger.warn('outage breakers are on but ADMIN_PASSWORD is unset: GET/POST /admin/breaker are off (fallbackctl breaker still shows them)');
 
   installShutdown({
     logger,
@@ -107,6 +117,7 @@ runMain('ingress', async () => {
       sources: policy.sources.map((s) => ({ name: s.name, keyCount: s.apiKeys.length, secretCount: s.webhookSecrets.length, rateLimit: s.rateLimit ?? 'off' })),
       rules: policy.routing.rules.map((r) => r.name),
       default: policy.defaultFrom,
+      breakers: breakers.map((b) => b.name),
     },
     'ingress listening',
   );

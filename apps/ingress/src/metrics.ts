@@ -12,6 +12,8 @@ export interface IngressMetricsOptions {
   redis?: Redis;
   /** A registry of your own (tests); a fresh one with Node's process metrics otherwise. */
   registry?: Registry;
+  /** The outage breakers' position and window failures, read at scrape time (packages/breaker breakerGauges). */
+  breakers?: () => Promise<{ breaker: string; open: boolean; failures: number }[]>;
 }
 
 const INGEST_ROUTE = '/v1/fallbacks';
@@ -40,7 +42,7 @@ export function ingestCodeOf(status: number, payload: unknown): string {
 export async function registerMetrics(app: FastifyInstance, opts: IngressMetricsOptions): Promise<Registry> {
   const registry = opts.registry ?? createMetricsRegistry();
   const metrics = ingressMetrics(registry);
-  queueMetrics(registry, queueStatsSource(opts.queue, opts.redis));
+  queueMetrics(registry, { ...queueStatsSource(opts.queue, opts.redis), ...(opts.breakers ? { breakers: opts.breakers } : {}) });
   const codes = new WeakMap<FastifyRequest, string>();
   const isIngest = (request: FastifyRequest) => request.method === 'POST' && request.routeOptions.url === INGEST_ROUTE;
 

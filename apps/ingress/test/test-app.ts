@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
+import { BreakerCounter, BreakerStore, type BreakerSpec } from '@fallback/breaker';
 import type { FallbackJobData, FallbackResult } from '@fallback/core';
 import { policyFromEnv, type IngressPolicy } from '@fallback/ingress-core';
 import { createLogger } from '@fallback/observability';
@@ -12,6 +13,7 @@ import { FALLBACK_QUEUE, FallbackProducer, FallbackWaiter, openQueueEvents, crea
 import { deleteByPrefix, uniquePrefix } from '@fallback/testing';
 import { buildApp, type IngressDeps } from '../src/app.js';
 import { registerDocsUi } from '../src/docs-ui.js';
+import { registerBreakerAdmin } from '../src/breaker-admin.js';
 
 /** The quick start's key and queue, used when a test gives no policy. */
 export const TEST_KEY = 'test-ingress-key-0123456789';
@@ -57,6 +59,9 @@ export interface TestIngressOptions {
   prefix?: string;
   /** Serve Swagger UI, as main.ts does with INGRESS_DOCS_UI=true. */
   docsUi?: boolean;
+  /** Outage breakers to count failures toward; with `breakerAdmin`, /admin/breaker behind that user and password. */
+  breakers?: BreakerSpec[];
+  breakerAdmin?: { username: string; password: string };
 }
 
 /** Builds the app (not listening: inject() or listen() as the test needs). */
@@ -89,8 +94,10 @@ export async function startTestIngress(opts: TestIngressOptions): Promise<TestIn
       await redis.ping();
     },
   };
+  if (opts.breakers) deps.breakers = new BreakerCounter(new BreakerStore(redis, prefix), opts.breakers);
   const app = await buildApp(deps);
   if (opts.docsUi) await registerDocsUi(app);
+  if (opts.breakers && opts.breakerAdmin) await registerBreakerAdmin(app, { store: new BreakerStore(redis, prefix), specs: opts.breakers, admin: opts.breakerAdmin });
   await app.ready();
   await queue.waitUntilReady();
   // SCAN may return a key twice (the keyspace rehashes while other tests write): a set, sorted.

@@ -51,6 +51,8 @@ export interface WorkerOpsOptions {
   connection: Redis;
   queuePrefix: string;
   http: { host: string; port: number };
+  /** The outage breakers' position and window failures, read at scrape time (packages/breaker breakerGauges). */
+  breakers?: () => Promise<{ breaker: string; open: boolean; failures: number }[]>;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function startWorkerOps(opts: WorkerOpsOptions): Promise<{ server?:
   const { instruments, worker } = opts;
   instrumentWorker(worker, instruments.metrics);
   const queue = openFallbackQueue(opts.connection, opts.queuePrefix);
-  queueMetrics(instruments.registry, queueStatsSource(queue, opts.connection));
+  queueMetrics(instruments.registry, { ...queueStatsSource(queue, opts.connection), ...(opts.breakers ? { breakers: opts.breakers } : {}) });
   const readiness = readinessProbe({
     redis: () => opts.connection.ping(),
     worker: () => {

@@ -1,12 +1,15 @@
 import { loadWorkerConfig } from '@fallback/config';
 import { createLogger, installShutdown, runMain } from '@fallback/observability';
 import { assertRedisReachable, checkRedisDurability, createRedis, redactRedisUrl } from '@fallback/queue';
+import { BreakerStore, breakerGauges } from '@fallback/breaker';
+import { loadBreakers, startBreakerEvaluator } from './breaker.js';
 import { buildGenesys } from './genesys.js';
 import { createFallbackWorker } from './worker.js';
 import { createWorkerInstruments, genesysHooks, startWorkerOps } from './instrument.js';
 
 runMain('worker', async () => {
   const config = loadWorkerConfig(process.env);
+  const breakers = loadBreakers(config);
   const logger = createLogger({ name: 'worker', level: config.log.level, pretty: config.log.pretty });
   await assertRedisReachable(config.redisUrl);
 
@@ -27,7 +30,23 @@ runMain('worker', async () => {
     onExtra: (kind, outcome) => instruments.metrics.routeExtra(kind, outcome),
     logger,
   });
-  const ops = await startWorkerOps({ instruments, worker: fallbackWorker.worker, connection, queuePrefix: config.queuePrefix, http: config.http });
+  const ops = await startWorkerOps({
+    instruments,
+    worker: fallbackWorker.worker,
+    connection,
+    queuePrefix: config.queuePrefix,
+    http: config.http,
+    ...(breakers.length > 0 ? { breakers: breakerGauges(new BreakerStore(connection, config.queuePrefix), breakers) } : {}),
+  });
+  // The outage breaker: every worker evaluates, the one holding the Redis lease decides and flips.
+  const evaluator = await startBreakerEvaluator({
+    specs: breakers,
+    connection,
+    queuePrefix: config.queuePrefix,
+    switches: genesys.client,
+    logger: logger.child({ component: 'breaker' }),
+    onFlip: (report) => instruments.metrics.breakerFlip(report),
+  });
 
   installShutdown({
     logger,
@@ -36,6 +55,8 @@ runMain('worker', async () => {
     // On a crash line: enough to tell which deployment and settings it was, and that its jobs will be re-run.
     context: () => ({ queuePrefix: config.queuePrefix, concurrency: config.concurrency, lockDurationMs: config.lockDurationMs }),
     steps: () => [
+      // First give the breaker lease up, so another worker decides at once while this one drains.
+      { name: 'breaker', run: async () => evaluator?.stop() },
       // Stop taking jobs; let active ones finish (their callers are on the line), hand back the rest at the deadline.
       { name: 'worker', run: () => fallbackWorker.close(config.shutdownTimeoutMs) },
       { name: 'ops-http', run: () => ops.close() },
@@ -56,6 +77,7 @@ runMain('worker', async () => {
       lockDurationMs: config.lockDurationMs,
       prefix: config.queuePrefix,
       opsUrl: ops.server?.url,
+      breakers: breakers.map((b) => `${b.name} (${b.switch.kind})`),
     },
     'worker ready',
   );

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ADDRESS_PATTERN, UUID_PATTERN } from '@fallback/core';
 import { TRANSFER_STRATEGIES, type TransferStrategy } from '@fallback/genesys';
 import { isUsableWebhookSecret } from '@fallback/ingress-core';
+import type { BreakerDefaults } from '@fallback/breaker';
+import { breakerConfig, breakerShape, checkBreaker } from './breaker.js';
 import { bool, checkCommon, commonConfig, commonShape, deepFreeze, int, list, optional, parseEnv, str, type CommonConfig, type Env } from './env.js';
 
 export const ingressSchema = z
@@ -41,9 +43,11 @@ export const ingressSchema = z
     INGRESS_MAX_HEAP_USED_BYTES: int(0, 0, 2 ** 40),
     INGRESS_MAX_RSS_BYTES: int(0, 0, 2 ** 40),
     INGRESS_OVERLOAD_RETRY_AFTER_SECONDS: int(1, 1, 60),
+    ...breakerShape,
   })
   .superRefine((e, ctx) => {
     checkCommon(e, ctx);
+    checkBreaker(e, ctx);
     // With a routes file, sources and the default route may come from it; the file is checked when it is read.
     if (!e.DEFAULT_QUEUE_ID && !e.ROUTES_FILE)
       ctx.addIssue({ code: 'custom', path: ['DEFAULT_QUEUE_ID'], message: 'required (unless ROUTES_FILE has a default route): the Genesys queue (UUID) failed calls go to' });
@@ -58,9 +62,12 @@ export const ingressSchema = z
     // A repeat must find the finished job: keep jobs at least as long as the dedupe window.
     if (e.JOB_RETENTION_SECONDS < e.DEDUPE_TTL_SECONDS)
       ctx.addIssue({ code: 'custom', path: ['JOB_RETENTION_SECONDS'], message: 'must be ≥ DEDUPE_TTL_SECONDS' });
-    // The dashboard can retry and pause jobs: never open without a password worth the name.
+    // The dashboard can retry and pause jobs, the breaker admin can divert every caller: never open without a
+    // password worth the name.
     if (e.ADMIN_DASHBOARD !== 'off' && (e.ADMIN_PASSWORD ?? '').length < 12)
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: `required (at least 12 characters) when ADMIN_DASHBOARD is ${e.ADMIN_DASHBOARD}` });
+    else if (e.ADMIN_PASSWORD !== undefined && e.ADMIN_PASSWORD.length < 12)
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'must be at least 12 characters (it also guards /admin/breaker)' });
   });
 
 /** Ingress settings, parsed and frozen. */
@@ -94,6 +101,8 @@ export interface IngressConfig extends CommonConfig {
   overload: { maxEventLoopDelayMs: number; maxHeapUsedBytes: number; maxRssBytes: number; retryAfterSec: number };
   /** Bull Board at /admin/queues: off, read-only, or operate (retry/promote/pause; never add, edit or empty). */
   admin: { mode: 'off' | 'read-only' | 'operate'; username: string; password?: string };
+  /** The environment's breaker (BREAKER_*) and the defaults of ROUTES_FILE's breakers: the ingress counts failures. */
+  breaker: BreakerDefaults;
 }
 
 /** Reads the ingress configuration from the environment (process.env in main.ts). */
@@ -123,5 +132,6 @@ export function loadIngressConfig(env: Env): Readonly<IngressConfig> {
       retryAfterSec: e.INGRESS_OVERLOAD_RETRY_AFTER_SECONDS,
     },
     admin: { mode: e.ADMIN_DASHBOARD, username: e.ADMIN_USERNAME, ...(e.ADMIN_PASSWORD ? { password: e.ADMIN_PASSWORD } : {}) },
+    breaker: breakerConfig(e),
   });
 }

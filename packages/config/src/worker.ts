@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_BOT_PURPOSES, GENESYS_REGIONS, TRANSFER_STRATEGIES, resolveHosts, type GenesysHosts, type ReadEndpoint, type TransferStrategy } from '@fallback/genesys';
+import type { BreakerDefaults } from '@fallback/breaker';
+import { breakerConfig, breakerShape, checkBreaker } from './breaker.js';
 import { checkCommon, commonConfig, commonShape, deepFreeze, int, list, optional, parseEnv, str, type CommonConfig, type Env } from './env.js';
 
 /**
@@ -57,9 +59,13 @@ export const workerSchema = z
     MAX_STARTS: int(500, 1, 100_000),
     WORKER_HTTP_HOST: str('0.0.0.0'),
     WORKER_HTTP_PORT: int(9091, 0, 65_535),
+    // The worker reads only the file's `breakers:` (it flips what the ingress counts).
+    ROUTES_FILE: optional(),
+    ...breakerShape,
   })
   .superRefine((e, ctx) => {
     checkCommon(e, ctx);
+    checkBreaker(e, ctx);
     // The tutorial's batch endpoint exists only in our simulator: against Genesys Cloud every transfer would 404.
     if (e.TRANSFER_STRATEGY === 'interactions' && isGenesysCloudApi(e.GENESYS_API_URL))
       ctx.addIssue({
@@ -118,6 +124,10 @@ export interface WorkerConfig extends CommonConfig {
   shutdownTimeoutMs: number;
   /** The worker's own HTTP server (/healthz, /readyz, /metrics); port 0 turns it off. */
   http: { host: string; port: number };
+  /** ROUTES_FILE, for its breakers. */
+  routesFile?: string;
+  /** The environment's breaker (BREAKER_*) and the defaults of ROUTES_FILE's breakers: the worker flips them. */
+  breaker: BreakerDefaults;
 }
 
 /** Reads the worker configuration from the environment (process.env in main.ts). */
@@ -162,5 +172,7 @@ export function loadWorkerConfig(env: Env): Readonly<WorkerConfig> {
     backoff: { baseMs: e.BACKOFF_BASE_MS, capMs: e.BACKOFF_CAP_MS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     http: { host: e.WORKER_HTTP_HOST, port: e.WORKER_HTTP_PORT },
+    ...(e.ROUTES_FILE ? { routesFile: e.ROUTES_FILE } : {}),
+    breaker: breakerConfig(e),
   });
 }

@@ -3,6 +3,7 @@ import type { Target } from '@fallback/core';
 import { GenesysApiError, classify, headerOf, type FailedRequest, type GenesysErrorBody } from './errors.js';
 import { networkCodeOf } from './http.js';
 import { parseAnalyticsConversations, parseConversation, type ConversationView } from './conversation.js';
+import { parseDataTableRow, parseEmergencyGroup, type DataTableRow, type EmergencyGroup } from './org.js';
 import type { TokenSource } from './token.js';
 import { buildTransferRequest, interactionsFailure, type TransferStrategy } from './transfer.js';
 
@@ -82,7 +83,7 @@ export interface GenesysClientOptions {
 }
 
 interface Call {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
   path: string;
   query?: URLSearchParams;
   body?: unknown;
@@ -205,7 +206,43 @@ export class GenesysClient {
     await this.send({ method: 'POST', path, body: command, endpoint: 'callbacks', kind: 'other' }, ctx);
   }
 
-  private parse<T>(response: AxiosResponse, path: string, parser: (json: unknown) => T, what: string): T {
+  /** Reads an Architect emergency group (`GET /api/v2/architect/emergencygroups/{id}`), version included. */
+  async getEmergencyGroup(groupId: string, ctx: RequestContext = DEFAULT_CONTEXT): Promise<EmergencyGroup> {
+    const path = `/api/v2/architect/emergencygroups/${encodeURIComponent(groupId)}`;
+    const response = await this.send({ method: 'GET', path, endpoint: 'emergencygroups/read', kind: 'other' }, ctx);
+    return this.parse(response, path, parseEmergencyGroup, 'an emergency group');
+  }
+
+  /**
+   * Replaces an emergency group (`PUT …/emergencygroups/{id}`) and answers the group as stored. `group` must be
+   * the whole group as read, with its `version`: Genesys replaces every writable field (an omitted
+   * `emergencyCallFlows` would empty the group) and refuses a stale version with 409.
+   */
+  async putEmergencyGroup(groupId: string, group: EmergencyGroup, ctx: RequestContext = DEFAULT_CONTEXT): Promise<EmergencyGroup> {
+    const path = `/api/v2/architect/emergencygroups/${encodeURIComponent(groupId)}`;
+    const response = await this.send({ method: 'PUT', path, body: group, endpoint: 'emergencygroups/update', kind: 'other' }, ctx);
+    return this.parse(response, path, parseEmergencyGroup, 'an emergency group', 'PUT');
+  }
+
+  /**
+   * Reads a whole data-table row. `showbrief=false` is not optional: Genesys' default (`true`) answers the key
+   * alone, and a row written back from that would lose every other field.
+   */
+  async getDataTableRow(datatableId: string, rowId: string, ctx: RequestContext = DEFAULT_CONTEXT): Promise<DataTableRow> {
+    const path = `/api/v2/flows/datatables/${encodeURIComponent(datatableId)}/rows/${encodeURIComponent(rowId)}`;
+    const query = new URLSearchParams({ showbrief: 'false' });
+    const response = await this.send({ method: 'GET', path, query, endpoint: 'datatables/rows/read', kind: 'other' }, ctx);
+    return this.parse(response, path, parseDataTableRow, 'a data-table row');
+  }
+
+  /** Replaces a data-table row whole (`PUT /api/v2/flows/datatables/{id}/rows/{rowId}`): fields left out are gone. */
+  async putDataTableRow(datatableId: string, rowId: string, row: DataTableRow, ctx: RequestContext = DEFAULT_CONTEXT): Promise<DataTableRow> {
+    const path = `/api/v2/flows/datatables/${encodeURIComponent(datatableId)}/rows/${encodeURIComponent(rowId)}`;
+    const response = await this.send({ method: 'PUT', path, body: row, endpoint: 'datatables/rows/update', kind: 'other' }, ctx);
+    return this.parse(response, path, parseDataTableRow, 'a data-table row', 'PUT');
+  }
+
+  private parse<T>(response: AxiosResponse, path: string, parser: (json: unknown) => T, what: string, method: 'GET' | 'PUT' = 'GET'): T {
     try {
       return parser(response.data);
     } catch (err) {
@@ -214,9 +251,9 @@ export class GenesysClient {
         kind: 'transient',
         status: response.status,
         code: 'unreadable.answer',
-        request: { method: 'GET', path },
+        request: { method, path },
         ...(correlationId ? { correlationId } : {}),
-        message: `GET ${path} answered something that is not ${what}: ${(err as Error).message}`,
+        message: `${method} ${path} answered something that is not ${what}: ${(err as Error).message}`,
       });
     }
   }

@@ -45,3 +45,6 @@ export { GenesysClient, FencedError } from './client.js';
 export type { GenesysClientOptions, Credential, RequestGate, RequestContext, RequestPriority, Admission, RequestInfo, ReadEndpoint } from './client.js';
 /** The keep-alive axios instance the client and token provider share, and network error codes. */
 export { createHttp, networkCodeOf } from './http.js';
+/** The org objects of an outage switch: emergency groups and data-table rows (SDK-typed), and their parsers. */
+export { parseEmergencyGroup, parseDataTableRow } from './org.js';
+export type { EmergencyGroup, DataTableRow, DataTableValue } from './org.js';

@@ -8,7 +8,7 @@ export type { SignatureFailure, SignatureHeaders, SignedMessage } from './signat
 export { createAuthenticator, effectiveSource, isAuthFailure, tenantOf } from './sources.js';
 export type { AuthFailure, Authenticator, Principal, RateLimitSpec, SourceSpec } from './sources.js';
 /** The routes file (YAML/JSON) and the environment's defaults, as one checked policy. */
-export { DEFAULT_ROUTE, ENV_SOURCE, RoutesFileError, isTimeZone, parseDays, parseRoutesFile, policyFromEnv } from './routes-file.js';
+export { DEFAULT_ROUTE, ENV_SOURCE, RoutesFileError, isTimeZone, parseDays, parseRoutesFile, policyFromEnv, readBreakers } from './routes-file.js';
 export type { IngressPolicy, PolicyDefaults } from './routes-file.js';
 /** `?conversationId=` of GET /v1/fallbacks (the lookup). */
 export { parseConversationQuery } from './lookup.js';

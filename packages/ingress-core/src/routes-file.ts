@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_BREAKER, breakerSpecs, type BreakerDefaults, type BreakerSpec } from '@fallback/breaker';
 import { ADDRESS_PATTERN, FAILURE_TYPES, UUID_PATTERN, normalizeAddress, type RouteAction, type RouteMatch, type RouteRule, type RoutingTable, type Target, type TimeWindow } from '@fallback/core';
 import { isUsableWebhookSecret } from './signature.js';
 import type { RateLimitSpec, SourceSpec } from './sources.js';
@@ -13,6 +14,8 @@ export interface IngressPolicy {
   defaultFrom: 'file' | 'DEFAULT_QUEUE_ID';
   /** Things that work but deserve a line in the log (e.g. a secret written into the file). */
   warnings: string[];
+  /** Outage breakers: the environment's (`default`, BREAKER_*) and the file's `breakers:`; none when absent. */
+  breakers?: BreakerSpec[];
 }
 
 /** What the environment contributes (INGRESS_API_KEYS, INGRESS_WEBHOOK_SECRETS, DEFAULT_QUEUE_ID, RATE_LIMIT_*). */
@@ -23,6 +26,8 @@ export interface PolicyDefaults {
   referTo?: string;
   /** Applied to every source that sets none; undefined = no limit. */
   rateLimit?: RateLimitSpec;
+  /** BREAKER_*: the default breaker, and what the file's breakers inherit. */
+  breaker?: BreakerDefaults;
 }
 
 /** A routes file (or the environment) that cannot start the ingress; one line per problem, naming the rule. */
@@ -191,13 +196,85 @@ const sourceSchema = z
       ctx.addIssue({ code: 'custom', message: 'needs apiKeys or webhookSecrets: a source nobody can authenticate as is a typo' });
   });
 
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL that answers 2xx while the bot is healthy' });
+/**
+ * A breaker of one bot (issue 13): which failures count (the bot's flow, its Voice Gateway endpoint, the source),
+ * the switch it flips (an emergency group, or a boolean field of a data-table row), and optionally its own
+ * threshold, window, quiet time and probe (else BREAKER_*).
+ */
+const breakerSchema = z
+  .strictObject({
+    name,
+    match: z
+      .strictObject({ flowName: oneOrMany(text).optional(), endpoint: oneOrMany(text).optional(), source: oneOrMany(name).optional() })
+      .refine((m) => m.flowName !== undefined || m.endpoint !== undefined || m.source !== undefined, 'needs flowName, endpoint or source: a breaker for every failure is BREAKER_* (the default)'),
+    emergencyGroupId: uuid.optional(),
+    datatable: z.strictObject({ id: uuid, row: text, field: z.string().regex(/^[A-Za-z_][A-Za-z0-9 _-]{0,99}$/, 'must be the name of a boolean field') }).optional(),
+    threshold: z.number().int().min(1).max(1_000_000).optional(),
+    windowSeconds: z.number().int().min(1).max(3600).optional(),
+    recoverSeconds: z.number().int().min(1).max(86_400).optional(),
+    probeUrl: httpUrl.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.emergencyGroupId === undefined) === (b.datatable === undefined))
+      ctx.addIssue({ code: 'custom', message: 'needs exactly one switch: emergencyGroupId, or datatable {id, row, field}' });
+  });
+
 const fileSchema = z.strictObject({
   version: z.literal(1).optional(),
   timeZone: timeZone.optional(),
   sources: z.array(sourceSchema).optional(),
   routes: z.array(ruleSchema).optional(),
   default: z.strictObject(actionShape).superRefine(oneTarget).optional(),
+  breakers: z.array(breakerSchema).optional(),
 });
+
+/** What the file's breakers inherit when BREAKER_* says nothing (the schema's defaults). */
+const BREAKER_FALLBACKS: BreakerDefaults = { threshold: 20, windowMs: 60_000, recoverMs: 300_000 };
+
+/** The file's breakers as specs (names checked against each other and `default`); problems named by breaker. */
+function toBreakers(raw: RawFile, list: z.infer<typeof breakerSchema>[], defaults: BreakerDefaults | undefined, problems: string[]): BreakerSpec[] {
+  const d = defaults ?? BREAKER_FALLBACKS;
+  const seen = new Set<string>();
+  return list.map((b, i) => {
+    const at = where(raw, ['breakers', i]);
+    if (b.name === DEFAULT_BREAKER) problems.push(`${at}: name "${DEFAULT_BREAKER}" is reserved for the breaker of BREAKER_*`);
+    else if (seen.has(b.name)) problems.push(`${at}: name is used twice`);
+    seen.add(b.name);
+    const match: RouteMatch = {};
+    if (b.match.flowName) match.flows = b.match.flowName.map((f) => f.toLowerCase());
+    if (b.match.endpoint) match.endpoints = b.match.endpoint.map((e) => e.toLowerCase());
+    if (b.match.source) match.sources = b.match.source;
+    const probeUrl = b.probeUrl ?? d.probeUrl;
+    return {
+      name: b.name,
+      switch: b.emergencyGroupId !== undefined ? { kind: 'emergencyGroup', groupId: b.emergencyGroupId } : { kind: 'datatableRow', datatableId: b.datatable!.id, rowId: b.datatable!.row, field: b.datatable!.field },
+      threshold: b.threshold ?? d.threshold,
+      windowMs: b.windowSeconds !== undefined ? b.windowSeconds * 1000 : d.windowMs,
+      recoverMs: b.recoverSeconds !== undefined ? b.recoverSeconds * 1000 : d.recoverMs,
+      ...(probeUrl ? { probeUrl } : {}),
+      match,
+    };
+  });
+}
+
+/**
+ * The breakers of a routes file and the environment, for the worker: it flips what the ingress counts, so it reads
+ * the same `breakers:` (and nothing else of the file: sources and routes are the ingress's, and their secrets need
+ * not be in the worker's environment). Problems are reported like the ingress's, naming the breaker.
+ */
+export function readBreakers(textIn: string | undefined, opts: { fileName: string; defaults: BreakerDefaults }): BreakerSpec[] {
+  if (textIn === undefined) return breakerSpecs(opts.defaults);
+  const problems: string[] = [];
+  const doc = readDocument(textIn, opts.fileName, problems);
+  if (problems.length) throw new RoutesFileError(opts.fileName, problems);
+  const raw = (doc && typeof doc === 'object' && !Array.isArray(doc) ? doc : {}) as RawFile;
+  const parsed = z.looseObject({ breakers: z.array(breakerSchema).optional() }).safeParse(raw);
+  if (!parsed.success) throw new RoutesFileError(opts.fileName, parsed.error.issues.map((issue) => `${where(raw, issue.path)}: ${issue.message}`));
+  const named = toBreakers(raw, parsed.data.breakers ?? [], opts.defaults, problems);
+  if (problems.length) throw new RoutesFileError(opts.fileName, problems);
+  return breakerSpecs(opts.defaults, named);
+}
 
 type RawFile = Record<string, unknown>;
 
@@ -206,7 +283,7 @@ function where(raw: RawFile, path: readonly PropertyKey[]): string {
   const [head, index, ...rest] = path;
   let label = String(head ?? '(file)');
   let tail = path.slice(1);
-  if ((head === 'routes' || head === 'sources') && typeof index === 'number') {
+  if ((head === 'routes' || head === 'sources' || head === 'breakers') && typeof index === 'number') {
     const entry = (raw[head] as unknown[] | undefined)?.[index] as Record<string, unknown> | undefined;
     label = `${head}[${index}]${typeof entry?.['name'] === 'string' ? ` "${entry['name']}"` : ''}`;
     tail = rest;
@@ -294,7 +371,7 @@ export function policyFromEnv(defaults: PolicyDefaults): IngressPolicy {
   if (!source) problems.push('no source can authenticate: set INGRESS_API_KEYS or INGRESS_WEBHOOK_SECRETS, or declare sources in ROUTES_FILE');
   if (!fallback) problems.push('no default route: set DEFAULT_QUEUE_ID or ROUTES_FILE');
   if (problems.length) throw new RoutesFileError('the environment', problems);
-  return { sources: [source!], routing: { rules: [], fallback: fallback! }, defaultFrom: 'DEFAULT_QUEUE_ID', warnings: [] };
+  return { sources: [source!], routing: { rules: [], fallback: fallback! }, defaultFrom: 'DEFAULT_QUEUE_ID', warnings: [], breakers: defaults.breaker ? breakerSpecs(defaults.breaker) : [] };
 }
 
 /**
@@ -376,8 +453,14 @@ export function parseRoutesFile(textIn: string, opts: { fileName: string; env: R
     defaultFrom = 'DEFAULT_QUEUE_ID';
     if (!fallback) problems.push('default: required (where a failure goes when no rule matches), or set DEFAULT_QUEUE_ID');
   }
+  const named = toBreakers(raw, file.breakers ?? [], opts.defaults.breaker, problems);
+  if (!env)
+    for (const [i, b] of named.entries())
+      for (const s of b.match?.sources ?? [])
+        if (!sources.some((o) => o.name === s)) problems.push(`${where(raw, ['breakers', i])}: match.source names "${s}", which is not a declared source`);
   if (problems.length) throw fail();
-  return { sources, routing: { rules, fallback: fallback! }, defaultFrom, warnings: [...new Set(warnings)] };
+  const breakers = opts.defaults.breaker ? breakerSpecs(opts.defaults.breaker, named) : named;
+  return { sources, routing: { rules, fallback: fallback! }, defaultFrom, warnings: [...new Set(warnings)], breakers };
 }
 
 /** A parsed `match` in the normalized form the pure router compares against. */

@@ -15,6 +15,7 @@ export {
 export type {
   IngressMetrics,
   WorkerMetrics,
+  BreakerFlipInfo,
   GenesysRequestInfo,
   FinishedJob,
   JobOutcome,

@@ -26,6 +26,9 @@ export const METRIC_NAMES = {
   redisMemoryUsed: 'fallback_redis_memory_used_bytes',
   redisMemoryMax: 'fallback_redis_memory_max_bytes',
   routeExtras: 'fallback_route_extras_total',
+  breakerFlips: 'fallback_breaker_flips_total',
+  breakerOpen: 'fallback_breaker_open',
+  breakerFailures: 'fallback_breaker_window_failures',
 } as const;
 
 /** A metrics registry for one process, with Node's process metrics (`process_*`, `nodejs_*`) unless turned off. */
@@ -82,7 +85,17 @@ export interface FinishedJob {
   finishedOn?: number;
 }
 
-/** What the worker records: Genesys traffic, token refreshes and how jobs end. */
+/** One attempt of the outage breaker at setting its switch in Genesys. */
+export interface BreakerFlipInfo {
+  breaker: string;
+  to: 'open' | 'closed';
+  /** Who decided: the breaker itself or a person (a forced state). */
+  by: 'breaker' | 'person';
+  /** done: written; already: Genesys showed it so; failed: retried. */
+  result: 'done' | 'already' | 'failed';
+}
+
+/** What the worker records: Genesys traffic, token refreshes, how jobs end, the breaker's flips. */
 export interface WorkerMetrics {
   genesysRequest(info: GenesysRequestInfo): void;
   /** A Genesys API request left before a Retry-After this process knew of had elapsed (the pacer reports it). */
@@ -96,6 +109,8 @@ export interface WorkerMetrics {
   jobStalled(): void;
   /** A route's extra (issue 13): the chain's next target, a callback, the agent's context, and how it went. */
   routeExtra(kind: 'next-target' | 'callback' | 'agent-context', outcome: 'done' | 'skipped' | 'not-needed' | 'failed'): void;
+  /** The breaker's evaluator set (or failed to set) its switch. */
+  breakerFlip(info: BreakerFlipInfo): void;
 }
 
 /** How a finished job counts: its outcome and a stable reason (the labels of fallback_jobs_total). */
@@ -153,6 +168,11 @@ export function workerMetrics(registry: Registry): WorkerMetrics {
     "What routes added to transfers: the chain's next target, a callback, the agent's context; done, skipped (callers were waiting for the budget), not-needed or failed.",
     ['kind', 'outcome'],
   );
+  const flips = counter(
+    METRIC_NAMES.breakerFlips,
+    "The outage breaker's attempts at setting its switch (emergency group or data-table row): to open/closed, by the breaker or a person, done / already (Genesys showed it so) / failed (retried).",
+    ['breaker', 'to', 'by', 'result'],
+  );
   // Series that alerts compare against must exist from the start: an absent series never fires `> 0`.
   early.inc(0);
   retries.inc(0);
@@ -193,6 +213,9 @@ export function workerMetrics(registry: Registry): WorkerMetrics {
     routeExtra(kind, outcome) {
       extras.inc({ kind, outcome });
     },
+    breakerFlip(info) {
+      flips.inc({ breaker: info.breaker, to: info.to, by: info.by, result: info.result });
+    },
   };
 }
 
@@ -208,6 +231,8 @@ export interface QueueStatsSource {
   paused(): Promise<boolean>;
   /** Redis' used memory and `maxmemory` per node (INFO memory); optional: without it no Redis memory gauges. */
   redisMemory?(): Promise<{ node: string; usedBytes: number; maxBytes: number }[]>;
+  /** Each outage breaker: open or not, and its failures within the window; optional: without it no breaker gauges. */
+  breakers?(): Promise<{ breaker: string; open: boolean; failures: number }[]>;
 }
 
 /**
@@ -223,6 +248,14 @@ export function queueMetrics(registry: Registry, source: QueueStatsSource, now: 
     registers,
   });
   errors.inc(0);
+  /** A read two gauges share: the first collect of a scrape reads, the second (within a second) reuses it. */
+  const oncePerScrape = <T>(read: () => Promise<T>): (() => Promise<T>) => {
+    let shared: { at: number; read: Promise<T> } | undefined;
+    return () => {
+      if (!shared || now() - shared.at > 1000) shared = { at: now(), read: read() };
+      return shared.read;
+    };
+  };
   /** A gauge filled by `read` on each scrape; emptied (and the error counted) when `read` fails. */
   const scraped = (name: string, help: string, read: (gauge: Gauge<string>) => Promise<void>, labelNames: string[] = []) =>
     new Gauge({
@@ -266,14 +299,30 @@ export function queueMetrics(registry: Registry, source: QueueStatsSource, now: 
     '1 while the queue is paused by a person (nothing is transferred), 0 otherwise.',
     async (g) => g.set((await source.paused()) ? 1 : 0),
   );
+  const readBreakers = source.breakers?.bind(source);
+  if (readBreakers) {
+    const breakers = oncePerScrape(readBreakers);
+    scraped(
+      METRIC_NAMES.breakerOpen,
+      'Outage breaker per name: 1 while open (its emergency group or data-table switch on: inbound flows send new callers around the bot), 0 closed.',
+      async (g) => {
+        for (const b of await breakers()) g.set({ breaker: b.breaker }, b.open ? 1 : 0);
+      },
+      ['breaker'],
+    );
+    scraped(
+      METRIC_NAMES.breakerFailures,
+      'Outage breaker per name: new failures counted within its window (it trips at its threshold).',
+      async (g) => {
+        for (const b of await breakers()) g.set({ breaker: b.breaker }, b.failures);
+      },
+      ['breaker'],
+    );
+  }
   const readMemory = source.redisMemory?.bind(source);
   if (readMemory) {
-    // Both gauges come from one INFO per node per scrape: the first collect reads, the second reuses it.
-    let shared: { at: number; read: ReturnType<typeof readMemory> } | undefined;
-    const memory = () => {
-      if (!shared || now() - shared.at > 1000) shared = { at: now(), read: readMemory() };
-      return shared.read;
-    };
+    // Both gauges come from one INFO per node per scrape.
+    const memory = oncePerScrape(readMemory);
     scraped(
       METRIC_NAMES.redisMemoryUsed,
       'Memory Redis uses (INFO memory used_memory), per node. With noeviction, writes fail once it reaches maxmemory: the ingress then answers 503.',
