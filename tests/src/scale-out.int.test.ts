@@ -46,7 +46,7 @@ describe('scale-out on one Redis', () => {
     const times = api.map((r) => r.at);
     const peak = peakRate(times, 2000);
     expect(peak).toBeLessThanOrEqual(30);
-    expect(api.length).toBeGreaterThan(60);
+    expect(api.length).toBeGreaterThan(30);
     // Three workers each fetched a token of the same OAuth client.
     expect(new Set(api.map((r) => r.tokenId)).size).toBe(3);
     console.log(`scale-out: ${api.length} Genesys requests, peak ${peak} in any 2 s (budget 30 per 2 s)`);
