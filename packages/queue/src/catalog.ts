@@ -50,6 +50,14 @@ export function conversationIndexKey(prefix: string, conversationId: string, ten
   return `${prefix}:${FALLBACK_QUEUE}:by-conversation:${tenant === undefined ? '' : `${tenant}:`}${conversationId.toLowerCase()}`;
 }
 
+/**
+ * Redis key of a sender's flood counter (fixed window; GET and POST requests count on it). Same hash tag as the
+ * queue: the enqueue script counts it.
+ */
+export function floodKey(prefix: string, source: string): string {
+  return `${prefix}:ratelimit:${source}`;
+}
+
 /** The newest fallbacks a conversation's index keeps (older ones drop out of the lookup, not out of the queue). */
 export const CONVERSATION_INDEX_LIMIT = 20;
 
