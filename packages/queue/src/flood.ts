@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { MicroBatcher } from './batcher.js';
+import { BATCH_SCRIPTS } from './catalog.js';
 
 /** A counter after one hit: the hits in its window so far (this one included) and the window's time left (ms). */
 export interface FloodCount {
@@ -78,7 +79,7 @@ export class FloodCounter {
   private readonly batcher: MicroBatcher<Hit, FloodCount>;
 
   constructor(redis: Redis, opts: { maxBatch?: number } = {}) {
-    if (!('fallbackFlood' in redis)) redis.defineCommand('fallbackFlood', { lua: FLOOD_SCRIPT });
+    if (!(BATCH_SCRIPTS.flood in redis)) redis.defineCommand(BATCH_SCRIPTS.flood, { lua: FLOOD_SCRIPT });
     this.redis = redis as FloodRedis;
     this.batcher = new MicroBatcher((hits) => this.send(hits), { maxItems: opts.maxBatch ?? 256 });
   }

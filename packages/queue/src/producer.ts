@@ -2,7 +2,7 @@ import { Job, type Queue } from 'bullmq';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { FallbackJobData } from '@fallback/core';
 import { MicroBatcher } from './batcher.js';
-import { CONVERSATION_INDEX_LIMIT, FALLBACK_JOB, conversationIndexKey, conversationIndexTtlSec, dedupeKey, fallbackJobOptions, type JobPolicy } from './catalog.js';
+import { BATCH_SCRIPTS, CONVERSATION_INDEX_LIMIT, FALLBACK_JOB, conversationIndexKey, conversationIndexTtlSec, dedupeKey, fallbackJobOptions, type JobPolicy } from './catalog.js';
 import { ENQUEUE_CODES, ENQUEUE_ITEM_ARGS, ENQUEUE_KEYS, enqueueScript, standardJobArgs } from './enqueue-script.js';
 import { FloodLimitedError, type FloodLimit } from './flood.js';
 
@@ -96,7 +96,7 @@ export class FallbackProducer {
   private readonly indexTtlSec: number;
 
   constructor(private readonly opts: ProducerOptions) {
-    if (!('fallbackEnqueue' in opts.redis)) opts.redis.defineCommand('fallbackEnqueue', { numberOfKeys: ENQUEUE_KEYS.length, lua: enqueueScript() });
+    if (!(BATCH_SCRIPTS.enqueue in opts.redis)) opts.redis.defineCommand(BATCH_SCRIPTS.enqueue, { numberOfKeys: ENQUEUE_KEYS.length, lua: enqueueScript() });
     this.redis = opts.redis as EnqueueRedis;
     this.keys = ENQUEUE_KEYS.map((k) => opts.queue.keys[k]!);
     this.indexTtlSec = conversationIndexTtlSec(opts.policy);
