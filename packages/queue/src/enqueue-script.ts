@@ -78,9 +78,13 @@ for i = 1, n do
     elseif claimed then
       local indexKey = ARGV[b + 3]
       redis.call('SET', markerKey, '1', 'EX', markerTtl)
+      -- Most conversations fail once: a new index has nothing to trim (two commands fewer per job).
+      local size = redis.call('ZCARD', indexKey)
       redis.call('ZADD', indexKey, ARGV[b + 4], jobId)
-      redis.call('ZREMRANGEBYSCORE', indexKey, '-inf', ARGV[b + 5])
-      redis.call('ZREMRANGEBYRANK', indexKey, 0, -1 - indexKeep)
+      if size > 0 then
+        redis.call('ZREMRANGEBYSCORE', indexKey, '-inf', ARGV[b + 5])
+        if size >= indexKeep then redis.call('ZREMRANGEBYRANK', indexKey, 0, -1 - indexKeep) end
+      end
       redis.call('EXPIRE', indexKey, indexTtl)
       code = ${ENQUEUE_CODES.created}
     else
