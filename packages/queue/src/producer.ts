@@ -3,7 +3,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import type { FallbackJobData } from '@fallback/core';
 import { MicroBatcher } from './batcher.js';
 import { BATCH_SCRIPTS, CONVERSATION_INDEX_LIMIT, FALLBACK_JOB, conversationIndexKey, conversationIndexTtlSec, dedupeKey, fallbackJobOptions, type JobPolicy } from './catalog.js';
-import { ENQUEUE_CODES, ENQUEUE_ITEM_ARGS, ENQUEUE_KEYS, enqueueScript, standardJobArgs } from './enqueue-script.js';
+import { ENQUEUE_CODES, ENQUEUE_ITEM_ARGS, ENQUEUE_KEYS, enqueueScript, storedOpts } from './enqueue-script.js';
 import { FloodLimitedError, type FloodLimit } from './flood.js';
 
 /** Result of submitting a job. */
@@ -82,8 +82,9 @@ type EnqueuePipeline = ChainableCommander & { fallbackEnqueue(...keysAndArgs: Ar
  * Adds fallback jobs exactly once per dedupe key, many requests to one Redis round trip.
  *
  * Requests that arrive together (one turn of the event loop, at most `maxBatch`) are sent as one script call
- * (enqueue-script.ts) that, per job and in arrival order, decides new versus repeat, adds the job with BullMQ's
- * own add script, and for a new event sets its dedupe marker and enters it in its conversation's index. The
+ * (enqueue-script.ts) that, per job and in arrival order, counts the sender's flood limit, decides new versus
+ * repeat, writes the job as BullMQ's add does (the job itself built by BullMQ's Job, which also refuses what
+ * queue.add refuses), and for a new event sets its dedupe marker and enters it in its conversation's index. The
  * script runs alone in Redis, so a decision and its writes cannot interleave with another request's, and a
  * repeat within the same batch sees the first one's job. Each request answers only after its batch ran (its job
  * is in Redis); a batch that fails (Redis gone, a timeout, the script refused) fails every request in it, and
@@ -117,7 +118,6 @@ export class FallbackProducer {
   private prepare(jobId: string, data: FallbackJobData, tenant: string | undefined, { also, flood }: SubmitOptions): PreparedJob {
     const { queue, prefix, policy } = this.opts;
     const json = new StandardJob(queue, FALLBACK_JOB, data, fallbackJobOptions(jobId, policy), jobId).checkedJSON();
-    const { packedArgs, packedOpts } = standardJobArgs(queue.keys['']!, jobId, FALLBACK_JOB, json.timestamp, json.opts);
     const receivedAt = data.receivedAt;
     const args = [
       jobId,
@@ -125,9 +125,9 @@ export class FallbackProducer {
       conversationIndexKey(prefix, data.conversationId, tenant),
       receivedAt,
       `(${receivedAt - this.indexTtlSec * 1000}`,
-      packedArgs,
       json.data,
-      packedOpts,
+      storedOpts(json.opts),
+      json.timestamp,
       flood?.key ?? '',
       flood?.max ?? 0,
       flood?.windowMs ?? 0,
@@ -139,7 +139,7 @@ export class FallbackProducer {
   /** One round trip for a batch: the script, then every `also` command of its jobs, in one pipeline. */
   private async send(items: readonly PreparedJob[]): Promise<EnqueueOutcome[]> {
     const { dedupeTtlSec } = this.opts;
-    const argv: Array<string | number | Buffer> = [...this.keys, items.length, dedupeTtlSec, this.indexTtlSec, CONVERSATION_INDEX_LIMIT, this.opts.queue.keys['']!];
+    const argv: Array<string | number | Buffer> = [...this.keys, items.length, dedupeTtlSec, this.indexTtlSec, CONVERSATION_INDEX_LIMIT, this.opts.queue.keys['']!, FALLBACK_JOB];
     for (const item of items) argv.push(...item.args);
     this.opts.onBatch?.(items.length);
     const withAlso = items.some((i) => i.also?.length);
