@@ -17,7 +17,7 @@ export {
   openFallbackQueue,
 } from './catalog.js';
 export type { JobPolicy } from './catalog.js';
-export { FallbackProducer } from './producer.js';
+export { DEFAULT_MAX_BATCH, FallbackProducer } from './producer.js';
 export type { SubmitResult, SubmitOptions, ProducerOptions, RedisCommand } from './producer.js';
 /** Groups work arriving in one event-loop turn into one call (one Redis round trip). */
 export { MicroBatcher } from './batcher.js';

@@ -11,7 +11,7 @@ import { deleteByPrefix, uniquePrefix, waitFor } from '@fallback/testing';
 import { FALLBACK_JOB, FALLBACK_QUEUE, conversationIndexKey, dedupeKey, fallbackJobOptions, floodKey, openFallbackQueue, type JobPolicy } from './catalog.js';
 import { createRedis } from './connection.js';
 import { FloodCounter } from './flood.js';
-import { FallbackProducer } from './producer.js';
+import { DEFAULT_MAX_BATCH, FallbackProducer } from './producer.js';
 import { getFallbackStatus } from './status.js';
 
 const POLICY: JobPolicy = { attempts: 3, retentionSec: 3600, failedRetentionSec: 7200 };
@@ -102,7 +102,8 @@ async function keyspace(redis: Redis, prefix: string): Promise<Record<string, un
 describe('batched enqueue (one script call per event-loop turn)', () => {
   let r: Rig;
   beforeAll(async () => {
-    r = await rig('producer');
+    // Room for the twenty requests of a test in one batch (the default is smaller; see the last test).
+    r = await rig('producer', { maxBatch: 32 });
   });
   afterAll(async () => {
     await r?.close();
@@ -185,6 +186,19 @@ describe('batched enqueue (one script call per event-loop turn)', () => {
     expect(await r.redis.get(flood.key)).toBe('4');
     expect((await new FloodCounter(r.redis).hit(flood.key, flood.windowMs)).current).toBe(5);
     await r.queue.drain();
+  });
+
+  it('sends a full batch at once and the rest in the next ones, in order (default size)', async () => {
+    const small = await rig('producer-default');
+    try {
+      const jobs = Array.from({ length: DEFAULT_MAX_BATCH * 2 + 3 }, () => ({ id: jobIdOf(), data: jobData() }));
+      const results = await Promise.all(jobs.map((j) => small.producer.submit(j.id, j.data)));
+      expect(results.every((x) => x.created)).toBe(true);
+      expect(small.batches).toEqual([DEFAULT_MAX_BATCH, DEFAULT_MAX_BATCH, 3]);
+      expect((await small.redis.lrange(`${small.prefix}:${FALLBACK_QUEUE}:wait`, 0, -1)).reverse()).toEqual(jobs.map((j) => j.id));
+    } finally {
+      await small.close();
+    }
   });
 
   it("sends a caller's extra commands in the batch's round trip and hands each its own replies", async () => {

@@ -48,7 +48,7 @@ export interface ProducerOptions {
   policy: JobPolicy;
   /** How long a repeat of an event is recognised (s); ≥ 600 per the webhook anchors. */
   dedupeTtlSec: number;
-  /** Most jobs in one round trip (default 64): bounds the time the script holds Redis (~20 commands per job). */
+  /** Most jobs in one round trip (default DEFAULT_MAX_BATCH). */
   maxBatch?: number;
   /** Told the size of every batch sent (a metric, a test). */
   onBatch?: (size: number) => void;
@@ -63,6 +63,14 @@ class StandardJob extends Job<FallbackJobData> {
     return json;
   }
 }
+
+/**
+ * Most jobs in one round trip. Small batches keep Node and Redis working at once: with 50 requests in one turn, a
+ * batch of 8 is in Redis while the next requests are still parsed, where one batch of 50 leaves each waiting for
+ * the other (convoys). Measured on this 2-core machine, ingress with everything on, 3 rounds each: at 50
+ * connections 8,731-9,915/s with 8, 5,303-8,776/s with 64; at 10 connections 6,347-7,077/s against 4,158-5,695/s.
+ */
+export const DEFAULT_MAX_BATCH = 8;
 
 /** One job ready to go: everything the script needs, computed (and validated) before it joins a batch. */
 interface PreparedJob {
@@ -101,7 +109,7 @@ export class FallbackProducer {
     this.redis = opts.redis as EnqueueRedis;
     this.keys = ENQUEUE_KEYS.map((k) => opts.queue.keys[k]!);
     this.indexTtlSec = conversationIndexTtlSec(opts.policy);
-    this.batcher = new MicroBatcher((items) => this.send(items), { maxItems: opts.maxBatch ?? 64 });
+    this.batcher = new MicroBatcher((items) => this.send(items), { maxItems: opts.maxBatch ?? DEFAULT_MAX_BATCH });
   }
 
   /**
