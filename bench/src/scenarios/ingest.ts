@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { SEED } from '@fallback/genesys-sim';
+import { benchRoutesYaml } from '@fallback/ingress-core/testing';
 import { freePort, startService } from '@fallback/testing';
 import type { Mode } from '../cli.js';
 import { sampleProcesses } from '../proc.js';
@@ -38,22 +39,6 @@ async function cannon(name: string, url: string, seconds: number, headers: Recor
   };
 }
 
-/**
- * Routing as a real deployment has it: five rules the bench's event does not match (every one is evaluated) before
- * the default route.
- */
-const ROUTES = `
-version: 1
-timeZone: Europe/Berlin
-routes:
-  - { name: llm, match: { failureType: [LLM_ERROR, BOT_UNREACHABLE] }, target: { queueName: "LLM outage" } }
-  - { name: fr, match: { language: fr }, target: { queueName: "FR" } }
-  - { name: hotline, match: { dnis: "+49800*" }, target: { queueName: "Hotline" } }
-  - { name: flows, match: { flowName: [Sales, Support] }, target: { queueName: "Sales" } }
-  - { name: night, match: { failureType: STT_ERROR, time: [{ days: [mon-fri], from: "20:00", to: "07:00" }] }, target: { address: "+4930123456" } }
-default:
-  target: { queueId: ${SEED.fallbackQueue.id} }
-`;
 
 /**
  * Scenario 1: accepted failures per second and latency of ONE ingress process with everything on — API-key auth,
@@ -66,7 +51,8 @@ export async function runIngest(env: BenchEnv, mode: Mode, connectionCounts: rea
   const warmup = mode === 'quick' ? 1 : 2;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
   const routesFile = path.join(dir, 'routes.yaml');
-  writeFileSync(routesFile, ROUTES);
+  // Routing as a real deployment has it: five rules the event does not match, then the default route.
+  writeFileSync(routesFile, benchRoutesYaml(SEED.fallbackQueue.id));
   const barePort = await freePort();
   const bare = startService('bare', 'bench/src/bare-main.ts', { BARE_PORT: String(barePort), REDIS_URL: env.redis.url, QUEUE_PREFIX: '{bench-bare}' });
   // A limit the load never reaches: the flood counter runs on every request, as in production, and refuses none.
