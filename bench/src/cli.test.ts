@@ -5,15 +5,17 @@ import { moduleGroup, summarizeProfile } from './profile.js';
 
 describe('bench command line', () => {
   it('defaults to every scenario in full mode and accepts pnpm\'s "--"', () => {
-    expect(parseArgs([])).toEqual({ mode: 'full', scenarios: [...SCENARIOS], help: false, profile: false, connections: 10 });
+    expect(parseArgs([])).toEqual({ mode: 'full', scenarios: [...SCENARIOS], help: false, profile: false, connections: [10, 50] });
     expect(parseArgs(['--', '--quick']).mode).toBe('quick');
   });
 
   it('selects scenarios in run order with --only, either spelling', () => {
     expect(parseArgs(['--only', 'outage,ingest']).scenarios).toEqual(['ingest', 'outage']);
     expect(parseArgs(['--only=storm']).scenarios).toEqual(['storm']);
-    expect(parseArgs(['--connections', '50']).connections).toBe(50);
-    expect(() => parseArgs(['--connections=0'])).toThrow(/integer 1-1000/);
+    expect(parseArgs(['--connections', '50']).connections).toEqual([50]);
+    expect(parseArgs(['--connections=10,100']).connections).toEqual([10, 100]);
+    expect(() => parseArgs(['--connections=0'])).toThrow(/integers 1-1000/);
+    expect(() => parseArgs(['--connections', '10,x'])).toThrow(/integers 1-1000/);
   });
 
   it('names an unknown scenario or flag', () => {

@@ -11,8 +11,8 @@ export interface CliOptions {
   mode: Mode;
   scenarios: Scenario[];
   help: boolean;
-  /** autocannon connections of the ingest scenario (default 10, autocannon's own default). */
-  connections: number;
+  /** autocannon connection counts of the ingest scenario, each measured in turn (default 10 and 50). */
+  connections: number[];
   /** Write V8 CPU profiles of the ingress and worker processes into the report directory. */
   profile: boolean;
 }
@@ -21,7 +21,7 @@ export interface CliOptions {
 export const USAGE = `pnpm bench [-- --quick] [--only ingest,ttt,throughput,storm,outage]
 
   --quick       short runs (development; figures are indicative only)
-  --connections N  autocannon connections for the ingest scenario (default 10)
+  --connections LIST  autocannon connection counts for the ingest scenario, comma-separated (default 10,50)
   --profile     write V8 CPU profiles of ingress and worker (inspector, preloaded) to <report dir>/profiles/;
                 summarise one with: pnpm --filter @fallback/bench profile <file.cpuprofile>
   --only LIST   run only these scenarios (comma-separated), e.g. --only ingest or --only=storm,outage
@@ -36,7 +36,7 @@ pnpm --filter @fallback/bench report <dir> renders one again from its results.js
 
 /** Parses argv (without node and the script); throws naming an unknown flag or scenario. */
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const opts: CliOptions = { mode: 'full', scenarios: [...SCENARIOS], help: false, profile: false, connections: 10 };
+  const opts: CliOptions = { mode: 'full', scenarios: [...SCENARIOS], help: false, profile: false, connections: [10, 50] };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     if (arg === '--') continue; // pnpm passes it through
@@ -45,9 +45,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     else if (arg === '--help' || arg === '-h') opts.help = true;
     else if (arg === '--profile') opts.profile = true;
     else if (arg === '--connections' || arg.startsWith('--connections=')) {
-      const v = Number(arg === '--connections' ? argv[++i] : arg.slice('--connections='.length));
-      if (!Number.isInteger(v) || v < 1 || v > 1000) throw new Error('--connections needs an integer 1-1000');
-      opts.connections = v;
+      const list = (arg === '--connections' ? argv[++i] : arg.slice('--connections='.length)) ?? '';
+      const counts = list.split(',').map((s) => Number(s.trim()));
+      if (!list || counts.some((v) => !Number.isInteger(v) || v < 1 || v > 1000)) throw new Error('--connections needs integers 1-1000, comma-separated');
+      opts.connections = counts;
     }
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const list = arg === '--only' ? argv[++i] : arg.slice('--only='.length);

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MACHINE } from './proc.js';
-import type { BenchResults, SystemRun } from './results.js';
+import { BARE_RUN, type BenchResults, type SystemRun } from './results.js';
 import { barChart, lineChart } from './svg.js';
 import type { TargetRow } from './targets.js';
 
@@ -94,29 +94,34 @@ export function renderMarkdown(r: BenchResults, targets: TargetRow[], findings: 
     out.push(
       '## 1. Ingest capacity',
       '',
-      `autocannon 8, ${r.ingest.connections} connections, a distinct event per request, workers off. Each target starts on an empty Redis.`,
+      `autocannon 8 at ${r.ingest.connections.join(' and ')} connections, a distinct event per request, workers off. Each target starts on an empty Redis. The ingress runs with everything on: API-key auth, JSON and schema validation, dedupe, five routing rules, the per-source flood limit (on, never reached), the durable enqueue (AOF everysec).`,
       '',
       table(
-        ['target', 'accepted/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'CPU % of a core: server / Redis / load generator / machine (of 200)', 'server CPU µs per request', 'server RSS MB'],
+        ['target', 'conns', 'accepted/s', 'vs bare', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'CPU % of a core: server / Redis / load generator / machine (of 200)', 'server CPU µs per request', 'RSS MB: server / Redis', 'load (1 min)'],
         r.ingest.runs.map((x) => {
           const cpu = (name: string) => n(x.resources?.find((y) => y.name === name)?.cpuPercent, 0);
+          const rss = (name: string) => n(x.resources?.find((y) => y.name === name)?.rssMaxMb, 0);
+          const bare = r.ingest!.runs.find((b) => b.connections === x.connections && b.name === BARE_RUN);
           return [
             x.name,
+            String(x.connections),
             n(x.acceptedPerSec, 0),
+            bare && bare !== x ? `${n(x.acceptedPerSec / bare.requestsPerSec, 2)}×` : '',
             n(x.latencyMs.p50, 2),
             n(x.latencyMs.p90, 2),
             n(x.latencyMs.p99, 2),
             n(x.latencyMs.max, 0),
-            String(x.non2xx),
+            x.non2xx ? `${x.non2xx} (${Object.entries(x.statusCodes ?? {}).filter(([c]) => !c.startsWith('2')).map(([c, k]) => `${c}: ${k}`).join(', ')})` : '0',
             String(x.errors),
             `${cpu('server')} / ${cpu('redis')} / ${cpu('bench (load generator)')} / ${cpu(MACHINE)}`,
             n(((x.resources?.find((y) => y.name === 'server')?.cpuPercent ?? Number.NaN) * 10_000) / x.requestsPerSec, 0),
-            n(x.resources?.find((y) => y.name === 'server')?.rssMaxMb, 0),
+            `${rss('server')} / ${rss('redis')}`,
+            n(x.loadAvg1, 2),
           ];
         }),
       ),
       '',
-      `Ingress ÷ bare route: **${n(r.ingest.ratioToBare, 2)}×**. autocannon reports latency in whole milliseconds. CPU µs per request (the server's CPU time ÷ requests answered) depends far less on what else the machine runs than requests/s does.`,
+      `Ingress ÷ bare route: ${r.ingest.ratios.map((x) => `**${n(x.ratioToBare, 2)}×** at ${x.connections} connections`).join(', ')}. autocannon reports latency in whole milliseconds. CPU µs per request (the server's CPU time ÷ requests answered) depends far less on what else the machine runs than requests/s does.`,
       '',
       '![ingest throughput](ingest-throughput.svg) ![ingest latency](ingest-latency.svg)',
       '',
@@ -143,11 +148,12 @@ export function renderCharts(r: BenchResults): Record<string, string> {
   const charts: Record<string, string> = {};
   if (r.ingest) {
     const runs = r.ingest.runs;
-    charts['ingest-throughput.svg'] = barChart({ title: 'Ingest: accepted requests per second', yLabel: 'requests/s', categories: runs.map((x) => x.name), series: [{ name: 'accepted/s', values: runs.map((x) => x.acceptedPerSec) }] });
+    const label = (x: (typeof runs)[number]) => `${x.name} @${x.connections}`;
+    charts['ingest-throughput.svg'] = barChart({ title: 'Ingest: accepted requests per second', yLabel: 'requests/s', categories: runs.map(label), series: [{ name: 'accepted/s', values: runs.map((x) => x.acceptedPerSec) }] });
     charts['ingest-latency.svg'] = barChart({
       title: 'Ingest latency (autocannon)',
       yLabel: 'ms',
-      categories: runs.map((x) => x.name),
+      categories: runs.map(label),
       series: (['p50', 'p90', 'p99'] as const).map((p) => ({ name: p, values: runs.map((x) => x.latencyMs[p]) })),
     });
   }

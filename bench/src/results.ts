@@ -5,11 +5,17 @@ import type { Summary } from './stats.js';
 /** One HTTP target measured with autocannon. */
 export interface IngestRun {
   name: string;
+  /** autocannon connections (each waits for its answer before the next request). */
+  connections: number;
+  /** The machine's 1-minute load average when the run ended (the machine is shared). */
+  loadAvg1?: number;
   accepted: number;
   acceptedPerSec: number;
   requestsPerSec: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   non2xx: number;
+  /** Answers by HTTP status (what the non-2xx were). */
+  statusCodes?: Record<string, number>;
   errors: number;
   timeouts: number;
   durationSec: number;
@@ -17,12 +23,18 @@ export interface IngestRun {
   resources?: ResourceUse[];
 }
 
+/** The ingress target's name in the ingest scenario (targets and ratios look it up). */
+export const INGRESS_RUN = 'ingress (everything on)';
+/** The reference the ingest ratio is taken against. */
+export const BARE_RUN = 'bare Fastify route';
+
 /** Scenario 1. */
 export interface IngestResult {
-  connections: number;
+  /** The connection counts measured, in order. */
+  connections: number[];
   runs: IngestRun[];
-  /** ingress accepted/s ÷ bare route requests/s. */
-  ratioToBare: number;
+  /** Per connection count: ingress accepted/s ÷ bare route requests/s of the same count. */
+  ratios: Array<{ connections: number; ratioToBare: number }>;
 }
 
 /** One system (ours or the baseline) under one load. */

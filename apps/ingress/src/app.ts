@@ -1,5 +1,4 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -21,6 +20,8 @@ import type { IngressConfig } from '@fallback/config';
 import {
   createAuthenticator,
   effectiveSource,
+  FloodMemory,
+  floodRetryAfterSeconds,
   hasSignatureHeaders,
   isAuthFailure,
   parseConversationQuery,
@@ -32,7 +33,17 @@ import {
   type JsonProblem,
   type Principal,
 } from '@fallback/ingress-core';
-import { getFallbackStatus, isFinalStatus, listFallbacks, type FallbackProducer, type FallbackWaiter } from '@fallback/queue';
+import {
+  FloodCounter,
+  floodKey,
+  getFallbackStatus,
+  isFinalStatus,
+  listFallbacks,
+  type FallbackProducer,
+  type FallbackWaiter,
+  type FloodLimit,
+  type FloodLimitedError,
+} from '@fallback/queue';
 import {
   eventSchemaRouteSchema,
   getFallbackSchema,
@@ -139,18 +150,23 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     done(null, body);
   });
 
-  await app.register(rateLimit, {
-    global: false,
-    redis: deps.redis,
-    nameSpace: `${config.queuePrefix}:ratelimit:`,
-    // Redis down: do not refuse on the limiter's account; the enqueue answers 503 right after.
-    skipOnError: true,
-    keyGenerator: (request) => request.principal!.source.name,
-    allowList: (request) => request.principal?.source.rateLimit === undefined,
-    max: (request) => request.principal?.source.rateLimit?.max ?? 0,
-    timeWindow: (request) => request.principal?.source.rateLimit?.windowMs ?? 1000,
-  });
-  const countRequest = app.createRateLimit();
+  // Flood limits: a fixed window per source, counted in Redis across ingress processes. A POST is counted in its
+  // enqueue's round trip (the producer's script); the GETs on a FloodCounter, many per round trip. A source over
+  // its limit is remembered until its window ends and refused before its body is read.
+  const floods = new FloodCounter(deps.redis);
+  const overLimit = new FloodMemory(now);
+  const floodLimitOf = (principal: Principal): FloodLimit | undefined => {
+    const spec = principal.source.rateLimit;
+    return spec ? { key: floodKey(config.queuePrefix, principal.source.name), max: spec.max, windowMs: spec.windowMs } : undefined;
+  };
+  const floodRefusal = (reply: FastifyReply, principal: Principal, ttlMs: number) => {
+    const spec = principal.source.rateLimit!;
+    const retryAfter = String(floodRetryAfterSeconds(ttlMs));
+    reply.header('x-ratelimit-limit', spec.max).header('x-ratelimit-remaining', 0);
+    return new IngressError(429, 'rate_limited', `source "${principal.source.name}" sent more than ${spec.max} requests in ${spec.windowMs / 1000} s; retry after ${retryAfter} s`, undefined, {
+      'Retry-After': retryAfter,
+    });
+  };
 
   /** API keys are checked before the body is read; signed requests wait for their body (preValidation). */
   const authenticateEarly = async (request: FastifyRequest) => {
@@ -160,20 +176,27 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     request.principal = result;
   };
 
-  /** Signature (over the raw body), then the source's flood limit, then JSON: in that order, cheapest refusal first. */
-  const guard = async (request: FastifyRequest, reply: FastifyReply) => {
+  /**
+   * Signature (over the raw body), then the source's flood limit, then JSON: in that order, cheapest refusal
+   * first. `countsFlood`: this route counts the request here (the GETs); POST counts it with its enqueue.
+   */
+  const guard = (countsFlood: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
     if (!request.principal) {
       const result = auth.signed(request.headers, request.rawBody ?? '');
       if (isAuthFailure(result)) throw unauthenticated(result);
       request.principal = result;
     }
-    const limit = request.principal.source.rateLimit ? await countRequest(request) : undefined;
-    if (limit && !limit.isAllowed && limit.isExceeded) {
-      const retryAfter = String(Math.max(1, limit.ttlInSeconds));
-      reply.header('x-ratelimit-limit', limit.max).header('x-ratelimit-remaining', 0);
-      throw new IngressError(429, 'rate_limited', `source "${request.principal.source.name}" sent more than ${limit.max} requests in ${limit.timeWindow / 1000} s; retry after ${retryAfter} s`, undefined, {
-        'Retry-After': retryAfter,
-      });
+    const principal = request.principal;
+    const flood = floodLimitOf(principal);
+    if (flood) {
+      const known = overLimit.msLeft(principal.source.name);
+      if (known > 0) throw floodRefusal(reply, principal, known);
+      // Redis down: do not refuse on the limiter's account; the request answers 503 right after.
+      const count = countsFlood ? await floods.hit(flood.key, flood.windowMs).catch(() => undefined) : undefined;
+      if (count && count.current > flood.max) {
+        overLimit.remember(principal.source.name, count.ttlMs);
+        throw floodRefusal(reply, principal, count.ttlMs);
+      }
     }
     if (request.rawBody !== undefined) {
       const parsed = parseJsonBody(request.rawBody);
@@ -198,7 +221,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
 
   app.post<{ Body: FailureEventBody; Querystring: { wait?: string } }>(
     '/v1/fallbacks',
-    { schema: postFallbackSchema, onRequest: authenticateEarly, preValidation: [guard, checkWait] },
+    { schema: postFallbackSchema, onRequest: authenticateEarly, preValidation: [guard(false), checkWait] },
     async (request, reply) => {
       // Every refusal happens before the enqueue: a 4xx never leaves a job behind.
       const wait = parseWait(request.query.wait);
@@ -218,10 +241,15 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
       const tenant = tenantOf(principal);
       const data = buildJobData(event, decision, receivedAt, config.deadline, tenant);
       const id = jobIdOf(data.dedupeKey);
+      const flood = floodLimitOf(principal);
       let created: boolean;
       try {
-        ({ created } = await deps.producer.submit(id, data, tenant));
+        ({ created } = await deps.producer.submit(id, data, tenant, flood ? { flood } : {}));
       } catch (err) {
+        if ((err as Error).name === 'FloodLimitedError') {
+          overLimit.remember(principal.source.name, (err as FloodLimitedError).ttlMs);
+          throw floodRefusal(reply, principal, (err as FloodLimitedError).ttlMs);
+        }
         request.log.warn({ err: (err as Error).message, conversationId: data.conversationId }, 'enqueue failed');
         throw queueUnavailable();
       }
@@ -254,7 +282,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     },
   );
 
-  app.get<{ Params: { id: string } }>('/v1/fallbacks/:id', { schema: getFallbackSchema, onRequest: authenticateEarly, preValidation: guard }, async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/v1/fallbacks/:id', { schema: getFallbackSchema, onRequest: authenticateEarly, preValidation: guard(true) }, async (request, reply) => {
     const { id } = request.params;
     if (!isJobId(id)) throw new IngressError(404, 'not_found', `no fallback ${id}`, '/id');
     let status;
@@ -268,7 +296,7 @@ export async function buildApp(deps: IngressDeps): Promise<FastifyInstance> {
     return reply.send(status);
   });
 
-  app.get<{ Querystring: { conversationId?: unknown } }>('/v1/fallbacks', { schema: listFallbacksSchema, onRequest: authenticateEarly, preValidation: [guard, checkConversation] }, async (request, reply) => {
+  app.get<{ Querystring: { conversationId?: unknown } }>('/v1/fallbacks', { schema: listFallbacksSchema, onRequest: authenticateEarly, preValidation: [guard(true), checkConversation] }, async (request, reply) => {
     const query = parseConversationQuery(request.query.conversationId);
     if ('problem' in query) throw badInput('invalid_query', query.problem);
     let fallbacks;

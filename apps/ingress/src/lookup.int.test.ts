@@ -127,10 +127,10 @@ describe('tenants and the lookup by conversation id', () => {
     expect((await lookup(KEY_A, conversationId)).map((f) => f.id)).toEqual([kept]);
   });
 
-  it('leaves neither a marker nor an index entry when the add fails after the claim', async () => {
+  it('leaves neither a marker nor an index entry for a job BullMQ refuses', async () => {
     const conversationId = randomUUID();
     const data = { v: 1, conversationId, dedupeKey: 'x', failureType: 'UNKNOWN', source: 'tenant-a', receivedAt: clock, deadline: clock + 60_000, target: { kind: 'queue', queueId: TEST_QUEUE }, route: 'default' } as const;
-    // BullMQ refuses an integer job id before writing anything, after the claim script already ran.
+    // BullMQ refuses an integer job id; the producer asks it before the job joins a batch, so nothing is sent.
     await expect(t.deps.producer.submit('4242', data, 'tenant-a')).rejects.toThrow(/integer/);
     expect(await t.probe.exists(dedupeKey(t.prefix, '4242'))).toBe(0);
     expect(await t.probe.exists(conversationIndexKey(t.prefix, conversationId, 'tenant-a'))).toBe(0);

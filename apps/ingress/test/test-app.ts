@@ -62,6 +62,8 @@ export interface TestIngressOptions {
   /** Outage breakers to count failures toward; with `breakerAdmin`, /admin/breaker behind that user and password. */
   breakers?: BreakerSpec[];
   breakerAdmin?: { username: string; password: string };
+  /** Told the size of every enqueue batch the producer sends. */
+  onBatch?: (size: number) => void;
 }
 
 /** Builds the app (not listening: inject() or listen() as the test needs). */
@@ -79,7 +81,7 @@ export async function startTestIngress(opts: TestIngressOptions): Promise<TestIn
   const probe = new Redis(opts.redisUrl);
   const queue = openFallbackQueue<FallbackJobData, FallbackResult>(redis, prefix);
   const jobPolicy = { attempts: 3, retentionSec: 3600, failedRetentionSec: 3600 };
-  const producer = new FallbackProducer({ queue, redis, prefix, policy: jobPolicy, dedupeTtlSec: 600 });
+  const producer = new FallbackProducer({ queue, redis, prefix, policy: jobPolicy, dedupeTtlSec: 600, ...(opts.onBatch ? { onBatch: opts.onBatch } : {}) });
   const waiter = opts.waiter ? new FallbackWaiter(queue, () => openQueueEvents(opts.redisUrl, prefix, 'test-ingress-events')) : undefined;
   const deps: IngressDeps = {
     config: { ...testConfig(prefix), ...opts.config },

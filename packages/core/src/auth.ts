@@ -1,6 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+import { timingSafeEqual } from 'node:crypto';
+import { sha256 as digest } from './hash.js';
 
 /**
  * Checks a presented API key against the configured ones in constant time: both sides are hashed to equal-length

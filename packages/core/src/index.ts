@@ -4,6 +4,8 @@ export type { CognigyContext, EventProblem, FailureEvent, FailureEventBody, Fail
 export { ADDRESS_PATTERN, describeTarget } from './target.js';
 export type { Target, TargetKind } from './target.js';
 export { dedupeKeyOf, jobIdOf, isJobId } from './job.js';
+/** SHA-256 of a string (one-shot where Node has it). */
+export { sha256, sha256Hex } from './hash.js';
 export type { FallbackJobData } from './job.js';
 export { computeDeadline } from './deadline.js';
 /** REDIS_URL: startup check, cluster URLs, and its password kept out of every message. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './hash.js';
 import type { FailureEvent, FailureType } from './event.js';
 import type { Target } from './target.js';
 
@@ -57,7 +57,7 @@ export function dedupeKeyOf(event: Pick<FailureEvent, 'conversationId' | 'eventI
 
 /** Deterministic BullMQ job id for a dedupe key: `fb-` + 32 hex chars of its SHA-256 (no `:` — BullMQ key-safe). */
 export function jobIdOf(dedupeKey: string): string {
-  return `fb-${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 32)}`;
+  return `fb-${sha256Hex(dedupeKey).slice(0, 32)}`;
 }
 
 /** True when a string has the shape jobIdOf produces; lets the status route reject junk without a Redis call. */

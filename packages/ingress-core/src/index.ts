@@ -12,6 +12,8 @@ export { DEFAULT_ROUTE, ENV_SOURCE, RoutesFileError, isTimeZone, parseDays, pars
 export type { IngressPolicy, PolicyDefaults } from './routes-file.js';
 /** `?conversationId=` of GET /v1/fallbacks (the lookup). */
 export { parseConversationQuery } from './lookup.js';
+/** Senders over their flood limit, remembered until their window ends; the Retry-After of a flood refusal. */
+export { FloodMemory, floodRetryAfterSeconds } from './flood.js';
 /** The bounded `?wait=` of POST /v1/fallbacks. */
 export { MAX_WAIT_SECONDS, parseWait } from './wait.js';
 /** Whether the worker's TRANSFER_STRATEGY can reach every target of the routes (checked by the ingress at startup). */

@@ -187,3 +187,13 @@ describe('parseDays', () => {
     ['mon-', undefined],
   ])('%s', (token, days) => expect(parseDays(token)).toEqual(days));
 });
+
+describe('the benchmarks\' routes file (benchRoutesYaml)', () => {
+  it('parses, and a plain FLOW_ERROR event passes all five rules to the default route', async () => {
+    const { benchRoutesYaml } = await import('./testing.js');
+    const policy = parse(benchRoutesYaml(Q, 'sip:fallback@pbx.example.com'), { apiKeys: [KEY], webhookSecrets: [] });
+    expect(policy.routing.rules).toHaveLength(5);
+    const decision = tableRouter(policy.routing).resolve({ conversationId: Q, failureType: 'FLOW_ERROR', source: 'cognigy' }, new Date('2026-11-30T12:00:00Z'));
+    expect(decision).toMatchObject({ route: 'default', target: { kind: 'queue', queueId: Q }, referTo: 'sip:fallback@pbx.example.com' });
+  });
+});

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { bearerToken, type EventProblem } from '@fallback/core';
+import { timingSafeEqual } from 'node:crypto';
+import { bearerToken, sha256, type EventProblem } from '@fallback/core';
 import { WebhookKeys, hasSignatureHeaders, readSignedMessage, type SignatureHeaders } from './signature.js';
 
 /** A flood limit: at most `max` requests per `windowMs`, counted in Redis across ingress processes. */
@@ -51,7 +51,7 @@ export function isAuthFailure(result: Principal | AuthFailure): result is AuthFa
 
 export { hasSignatureHeaders };
 
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+const digest = sha256;
 
 /**
  * Builds the authenticator of a set of sources.

@@ -42,3 +42,22 @@ export const SAMPLE_EVENT = {
   error: { code: 'HTTP_TIMEOUT', message: 'dependency timed out', httpStatus: 504 },
   cognigy: { sessionId: 'session-0123456789', userId: 'user-0123456789', inputId: 'input-1' },
 } as const;
+
+/**
+ * A routes file for benchmarks: five rules a plain FLOW_ERROR event matches none of (every rule is evaluated, the
+ * worst case), then the default route to `queueId`.
+ */
+export function benchRoutesYaml(queueId: string, referTo?: string): string {
+  return `
+version: 1
+timeZone: Europe/Berlin
+routes:
+  - { name: llm, match: { failureType: [LLM_ERROR, BOT_UNREACHABLE] }, target: { queueName: "LLM outage" } }
+  - { name: fr, match: { language: fr }, target: { queueName: "FR" } }
+  - { name: hotline, match: { dnis: "+49800*" }, target: { queueName: "Hotline" } }
+  - { name: flows, match: { flowName: [Sales, Support] }, target: { queueName: "Sales" } }
+  - { name: night, match: { failureType: STT_ERROR, time: [{ days: [mon-fri], from: "20:00", to: "07:00" }] }, target: { address: "+4930123456" } }
+default:
+  target: { queueId: ${queueId} }${referTo ? `\n  referTo: "${referTo}"` : ''}
+`;
+}

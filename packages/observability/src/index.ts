@@ -1,6 +1,6 @@
 export { createLogger, REDACT_PATHS } from './logger.js';
 export type { LoggerConfig, Logger } from './logger.js';
-export { installShutdown, runMain, onLines } from './process.js';
+export { HEAP_GROWING_PERCENT, boundHeapGrowth, installShutdown, runMain, onLines } from './process.js';
 export type { ShutdownStep, ShutdownOptions, ProcessEvents } from './process.js';
 /** The metric catalog, registries and the per-process metric sets (see metrics.ts). */
 export {

@@ -50,6 +50,21 @@ export function conversationIndexKey(prefix: string, conversationId: string, ten
   return `${prefix}:${FALLBACK_QUEUE}:by-conversation:${tenant === undefined ? '' : `${tenant}:`}${conversationId.toLowerCase()}`;
 }
 
+/**
+ * Redis key of a sender's flood counter (fixed window; GET and POST requests count on it). Same hash tag as the
+ * queue: the enqueue script counts it.
+ */
+export function floodKey(prefix: string, source: string): string {
+  return `${prefix}:ratelimit:${source}`;
+}
+
+/**
+ * Redis scripts that each carry a whole batch of requests (MicroBatcher): a producer connection sends them as
+ * they come instead of auto-pipelining them, which would only wrap each in a pipeline of its own (ioredis builds
+ * one per flush, copying every script BullMQ defined onto it: ~5 % of the ingress' CPU).
+ */
+export const BATCH_SCRIPTS = { enqueue: 'fallbackEnqueue', flood: 'fallbackFlood' } as const;
+
 /** The newest fallbacks a conversation's index keeps (older ones drop out of the lookup, not out of the queue). */
 export const CONVERSATION_INDEX_LIMIT = 20;
 

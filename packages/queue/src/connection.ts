@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { parseClusterUrl, redactUrlPassword, scrubUrlPassword } from '@fallback/core';
+import { BATCH_SCRIPTS } from './catalog.js';
 
 /**
  * How a connection is used decides its failure behaviour:
@@ -32,7 +33,7 @@ export const redactRedisUrl = redactUrlPassword;
 export function createRedis(url: string, opts: CreateRedisOptions): Redis {
   const roleOpts: RedisOptions =
     opts.role === 'producer'
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 }
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, autoPipeliningIgnoredCommands: Object.values(BATCH_SCRIPTS) }
       : { enableOfflineQueue: true, maxRetriesPerRequest: null };
   // Reconnect forever, backing off to 2 s: a restarted Redis is picked up within ~2 s.
   const retryStrategy = (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000);
@@ -50,6 +51,7 @@ export function createRedis(url: string, opts: CreateRedisOptions): Redis {
         enableOfflineQueue: roleOpts.enableOfflineQueue ?? true,
         clusterRetryStrategy: retryStrategy,
         enableAutoPipelining: opts.role === 'producer',
+        autoPipeliningIgnoredCommands: Object.values(BATCH_SCRIPTS),
       }) as unknown as Redis)
     : new Redis(url, {
         ...roleOpts,

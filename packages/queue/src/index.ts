@@ -13,11 +13,18 @@ export {
   dedupeKey,
   conversationIndexKey,
   conversationIndexTtlSec,
+  floodKey,
   openFallbackQueue,
 } from './catalog.js';
 export type { JobPolicy } from './catalog.js';
-export { FallbackProducer } from './producer.js';
-export type { SubmitResult, ProducerOptions } from './producer.js';
+export { DEFAULT_MAX_BATCH, FallbackProducer } from './producer.js';
+export type { SubmitResult, SubmitOptions, ProducerOptions, RedisCommand } from './producer.js';
+/** Groups work arriving in one event-loop turn into one call (one Redis round trip). */
+export { MicroBatcher } from './batcher.js';
+export type { MicroBatcherOptions } from './batcher.js';
+/** Per-sender fixed-window flood counters, many requests per round trip. */
+export { FloodCounter, FloodLimitedError } from './flood.js';
+export type { FloodCount, FloodLimit } from './flood.js';
 export { FallbackWaiter, openQueueEvents, getFallbackStatus, isFinalStatus, listFallbacks, statusViewOf } from './status.js';
 export type { EventsHandle, FallbackStatusView, LookupTarget } from './status.js';
 export { RedisPacer } from './pacer.js';

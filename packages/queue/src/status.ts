@@ -84,7 +84,7 @@ export interface LookupTarget {
 /**
  * A conversation's fallbacks created by `tenant` (undefined: single-tenant mode), newest first, in the view of
  * GET /v1/fallbacks/:id. Reads the index the producer writes with each claim; an entry whose job is gone (past
- * retention, removed from the dashboard, or an add that failed and could not be undone) is skipped.
+ * retention, or removed from the dashboard) is skipped.
  */
 export async function listFallbacks(target: LookupTarget, conversationId: string, tenant?: string): Promise<FallbackStatusView[]> {
   const ids = await target.redis.zrevrange(conversationIndexKey(target.prefix, conversationId, tenant), 0, CONVERSATION_INDEX_LIMIT - 1);
