@@ -74,6 +74,8 @@ export class PacerGate implements RequestGate {
   private readonly holderPrefix = `${process.pid}-${randomBytes(4).toString('hex')}`;
   /** Requests in each client's window, as Redis last said (for `pressure`). */
   private readonly used: number[];
+  /** When a request was last refused for the budget or a block (epoch ms). */
+  private lastScarcity = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly opts: PacerGateOptions) {
     if (opts.clientIds.length === 0) throw new Error('PacerGate needs at least one OAuth client');
@@ -91,13 +93,14 @@ export class PacerGate implements RequestGate {
   }
 
   /**
-   * True while callers compete for the budget: requests wait in this process, or every client has used half of its
-   * window. Confirmations are then deferred and batched instead of read one by one.
+   * True while callers compete for the budget: callers' requests wait in this process (a burst), one was refused
+   * for the budget (or a Retry-After) in the last two seconds, or every client has used half of its window.
+   * Confirmations are then deferred and batched instead of read one by one: a burst is when budget runs out.
    */
   pressure(): boolean {
     const { budget } = this.opts.pacer;
     if (budget === 0) return false;
-    return this.waiters.length > 0 || this.used.every((u) => u * 2 >= budget);
+    return this.waiters.some((w) => w.ctx.priority === 'high') || this.now() - this.lastScarcity < 2000 || this.used.every((u) => u * 2 >= budget);
   }
 
   admit(ctx: RequestContext, only?: number): Promise<Admission> {
@@ -244,6 +247,7 @@ export class PacerGate implements RequestGate {
         w.reject(pacingDelay(r.waitMs, 'client.deferred', 'a turn for a confirmation (callers are waiting for transfers)'));
         continue;
       }
+      if (r.reason === 'budget' || r.reason === 'blocked') this.lastScarcity = this.now();
       if (r.reason !== 'busy') {
         // Every waiter for the same clients that cannot wait this long is told now, without asking Redis again.
         const now = this.now();

@@ -227,6 +227,8 @@ class Run {
   /** POSTs of this job Genesys accepted (202), each of which it then reported failed. */
   private posts = 0;
   private savedLeg: string | undefined;
+  /** The leg chosen in this run is not in the claim yet (no POST marked it). */
+  private legUnsaved = false;
   /** Which target of the route's chain this job is at. */
   private step = 0;
   /** A callback was scheduled for this call. */
@@ -368,9 +370,10 @@ class Run {
       case 'no-leg':
         return this.failFinal(REASONS.noReplaceableLeg, verdict.why);
       case 'post':
+        // Saved with the POST's mark (markPosting); a run that stops before its POST saves it then (toControlFlow).
         if (verdict.legId !== this.savedLeg) {
           this.savedLeg = verdict.legId;
-          await this.deps.claims.saveLeg(this.cid, this.jobId, verdict.legId);
+          this.legUnsaved = true;
         }
         if (!this.posted && this.posts === 0) await this.extras(view);
         return this.post(verdict.legId, false);
@@ -411,6 +414,7 @@ class Run {
         if (refusal) throw new Later(this.now() + 1000, 'no POST: another job holds the call now');
         markedAt = this.now();
         this.posted = { leg: legId, at, accepted: false };
+        this.legUnsaved = false;
       },
       fence: () => {
         // S15: the mark and the send must be one moment; a process frozen in between sends nothing.
@@ -665,6 +669,8 @@ class Run {
   /** Maps an error onto what BullMQ should do with the job. */
   async toControlFlow(err: unknown): Promise<Error> {
     const { job, token, log } = this;
+    // A leg chosen by a read but never posted to: the next run acts on the same leg.
+    if (this.legUnsaved && this.claimed && this.savedLeg !== undefined) await this.deps.claims.saveLeg(this.cid, this.jobId, this.savedLeg).catch(() => undefined);
     const name = (err as Error)?.name;
     if (name === 'DelayedError' || name === 'WaitingError') return err as Error;
     if (name === 'LockLost') {

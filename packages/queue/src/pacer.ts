@@ -48,7 +48,8 @@ for i = 1, #KEYS - 1, 3 do
       wait, reason = 2000, 4
     end
   end
-  if reason == 0 and maxInFlight > 0 then
+  if reason == 0 and maxInFlight > 0 and redis.call('ZCARD', inflight) >= maxInFlight then
+    -- Full: drop holds that lapsed (their sender died) before calling the client busy.
     redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
     if redis.call('ZCARD', inflight) >= maxInFlight then
       local r = redis.call('ZRANGE', inflight, 0, 0, 'WITHSCORES')
@@ -63,10 +64,8 @@ end
 if best < 0 then return {-1, 0, 0, 0, 0} end
 if bestReason ~= 0 then return {best, bestWait, 0, bestReason, bestCount} end
 local base = best * 3 + 1
-if budget > 0 then
-  redis.call('ZADD', KEYS[base], now + hold, ARGV[4])
-  redis.call('PEXPIRE', KEYS[base], window + hold + 1000)
-end
+-- The log needs no expiry: it is trimmed to the window on every admission (at most budget + in-flight entries).
+if budget > 0 then redis.call('ZADD', KEYS[base], now + hold, ARGV[4]) end
 if maxInFlight > 0 then
   redis.call('ZADD', KEYS[base + 2], now + hold, ARGV[4])
   redis.call('PEXPIRE', KEYS[base + 2], hold + 1000)
