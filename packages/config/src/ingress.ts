@@ -39,7 +39,7 @@ export const ingressSchema = z
     INGRESS_REQUEST_TIMEOUT_MS: int(10_000, 100, 120_000),
     INGRESS_CONNECTION_TIMEOUT_MS: int(10_000, 100, 600_000),
     // Load shedding (0 = that bound off): past one of them the ingress answers 503 overloaded at once.
-    INGRESS_MAX_EVENT_LOOP_DELAY_MS: int(200, 0, 60_000),
+    INGRESS_MAX_EVENT_LOOP_DELAY_MS: int(1000, 0, 60_000),
     INGRESS_MAX_HEAP_USED_BYTES: int(0, 0, 2 ** 40),
     INGRESS_MAX_RSS_BYTES: int(0, 0, 2 ** 40),
     INGRESS_OVERLOAD_RETRY_AFTER_SECONDS: int(1, 1, 60),
