@@ -2,7 +2,7 @@
 export type Mode = 'quick' | 'full';
 
 /** The scenarios, in the order they run. */
-export const SCENARIOS = ['ingest', 'ttt', 'throughput', 'storm', 'outage'] as const;
+export const SCENARIOS = ['ingest', 'ttt', 'throughput', 'storm', 'outage', 'overload'] as const;
 /** One of SCENARIOS. */
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -18,7 +18,7 @@ export interface CliOptions {
 }
 
 /** What `--help` prints. */
-export const USAGE = `pnpm bench [-- --quick] [--only ingest,ttt,throughput,storm,outage]
+export const USAGE = `pnpm bench [-- --quick] [--only ingest,ttt,throughput,storm,outage,overload]
 
   --quick       short runs (development; figures are indicative only)
   --connections LIST  autocannon connection counts for the ingest scenario, comma-separated (default 10,50)
@@ -31,6 +31,8 @@ export const USAGE = `pnpm bench [-- --quick] [--only ingest,ttt,throughput,stor
                 storm       3. 429 storm with Retry-After, ours and the baseline
                 outage      4. bot outage: 2,000 failures against 300 requests/min per OAuth client, 1 and 3 clients,
                                and the baseline
+                overload    one ingress under a burst it cannot absorb (open loop), load shedding on and off:
+                               answer times, 202 / 503 overloaded / no answer within Cognigy's 8 s
 Reports go to bench/results/<date>-<mode>/ (report.md, results.json, *.svg) and bench/results/latest/;
 pnpm --filter @fallback/bench report <dir> renders one again from its results.json.`;
 

@@ -12,6 +12,7 @@ import { writeReport } from './report.js';
 import type { BenchResults } from './results.js';
 import { runIngest } from './scenarios/ingest.js';
 import { runOutage } from './scenarios/outage.js';
+import { runOverload } from './scenarios/overload.js';
 import { runStorm } from './scenarios/storm.js';
 import { runThroughput } from './scenarios/throughput.js';
 import { runTtt } from './scenarios/ttt.js';
@@ -53,6 +54,7 @@ const runners: Record<Scenario, (env: BenchEnv) => Promise<void>> = {
   throughput: async (env) => void (results.throughput = await runThroughput(env, opts.mode)),
   storm: async (env) => void (results.storm = await runStorm(env, opts.mode)),
   outage: async (env) => void (results.outage = await runOutage(env, opts.mode)),
+  overload: async (env) => void (results.overload = await runOverload(env, opts.mode)),
 };
 
 log(`mode ${opts.mode}, scenarios ${opts.scenarios.join(', ')}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);

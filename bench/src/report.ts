@@ -61,6 +61,38 @@ export function compareRuns(runs: readonly SystemRun[]): string {
   return [table(['', ...runs.map((r) => r.name)], rows), '', ...configs].join('\n');
 }
 
+/** The overload scenario's table: what the sender felt under each burst and ingress setting. */
+export function overloadSection(o: NonNullable<BenchResults['overload']>): string {
+  const ms = (v: number) => n(v, 0);
+  const rows = o.runs.map((x) => {
+    const ok = x.statusCodes['202'] ?? 0;
+    const shed = x.statusCodes['503'] ?? 0;
+    const other = Object.entries(x.statusCodes).filter(([c]) => c !== '202' && c !== '503').map(([c, k]) => `${c}: ${k}`).join(', ');
+    return [
+      x.name,
+      `${n(x.offered, 0)} in ${n(x.offered / x.offeredPerSec, 1)} s over ${x.config['connections']}`,
+      n(ok, 0),
+      `${n(shed, 0)} (${n((100 * shed) / x.offered, 0)} %)`,
+      `${x.unanswered + x.lateAnswers}${other ? `; ${other}` : ''}`,
+      `${ms(x.wireMs.p50)} / ${ms(x.wireMs.p99)} / ${ms(x.wireMs.max)}`,
+      `${ms(x.answerMs.p50)} / ${ms(x.answerMs.p99)} / ${ms(x.answerMs.max)}`,
+      `${ms(x.shedMs.p99)}`,
+      n(x.lastAnswerSec, 2),
+      (x.sheddingTrippedBy ?? []).join('; ') || '—',
+      n(x.resources?.find((y) => y.name === 'server')?.cpuPercent, 0),
+      n(x.loadAvg1, 2),
+    ];
+  });
+  return [
+    `An open-loop burst (requests sent on a schedule, not paced by the answers, as calls fail in an outage) on raw keep-alive sockets, one request per socket at a time; a request due while every socket is busy waits at the sender. "On the wire" is from when the request was written to its socket (what the ingress controls); "from due" adds the wait for a free socket (what the caller's flow feels). No answer = none, or one later than Cognigy's ${n(o.senderTimeoutMs / 1000, 0)} s timeout. Workers off; each run on an empty Redis.`,
+    '',
+    table(
+      ['ingress', 'offered', '202', '503 overloaded', 'no answer in 8 s', 'on the wire p50 / p99 / max ms', 'from due p50 / p99 / max ms', '503 p99 ms', 'last answer s', 'shedding tripped by', 'ingress CPU %', 'load (1 min)'],
+      rows,
+    ),
+  ].join('\n');
+}
+
 /** How the figures are made; printed with every report so a reader need not open the code. */
 export const METHOD = [
   'Time to transfer: the sender logs when each POST leaves (epoch ms); the simulator logs when it receives the transfer request (its ledger); both run on this machine\'s clock and are matched by conversation id. Resolution 1 ms.',
@@ -131,6 +163,7 @@ export function renderMarkdown(r: BenchResults, targets: TargetRow[], findings: 
   if (r.throughput?.length) out.push('## Worker throughput (no rate limit)', '', compareRuns(r.throughput), '');
   if (r.storm?.length) out.push('## 3. 429 storm', '', compareRuns(r.storm), '', '![storm](storm.svg)', '');
   if (r.outage?.length) out.push('## 4. Bot outage', '', compareRuns(r.outage), '', '![outage timeline](outage-timeline.svg)', '');
+  if (r.overload?.runs.length) out.push('## Overload: load shedding at the ingress (issue 15)', '', overloadSection(r.overload), '');
   out.push('## Method', '', ...METHOD.map((m) => `- ${m}`), '');
   if (r.errors.length) out.push('## Scenarios that failed to run', '', ...r.errors.map((e) => `- ${e.scenario}: ${e.error}`), '');
   return out.join('\n');

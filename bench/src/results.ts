@@ -37,6 +37,42 @@ export interface IngestResult {
   ratios: Array<{ connections: number; ratioToBare: number }>;
 }
 
+/** One ingress under the overload burst (issue 15 §5). */
+export interface OverloadRun {
+  name: string;
+  config: Record<string, string | number>;
+  offered: number;
+  offeredPerSec: number;
+  /** Answers by HTTP status. */
+  statusCodes: Record<string, number>;
+  /** No answer at all (socket closed, or none before the run gave up). */
+  unanswered: number;
+  socketErrors: number;
+  /** Answered, but later than the sender's timeout: the sender saw no answer. */
+  lateAnswers: number;
+  /** Answer time from the scheduled send, all answers / 202 / 503, ms. */
+  answerMs: Summary;
+  acceptedMs: Summary;
+  shedMs: Summary;
+  /** Answer time from when the request was written to its socket (what the ingress controls), ms. */
+  wireMs: Summary;
+  /** Requests that waited at the sender for a free connection, and the longest such wait (ms). */
+  waitedForConnection: number;
+  maxConnectionWaitMs: number;
+  /** From the first scheduled send to the last answer, s. */
+  lastAnswerSec: number;
+  /** What tripped the shedding, as the ingress logged it (once per 10 s episode): under-pressure's type and reading. */
+  sheddingTrippedBy?: string[];
+  loadAvg1: number;
+  resources?: ResourceUse[];
+}
+
+/** The overload scenario. */
+export interface OverloadResult {
+  senderTimeoutMs: number;
+  runs: OverloadRun[];
+}
+
 /** One system (ours or the baseline) under one load. */
 export interface SystemRun {
   name: string;
@@ -100,5 +136,6 @@ export interface BenchResults {
   throughput?: SystemRun[];
   storm?: SystemRun[];
   outage?: SystemRun[];
+  overload?: OverloadResult;
   errors: Array<{ scenario: string; error: string }>;
 }

@@ -85,6 +85,14 @@ export function evaluateTargets(r: BenchResults): TargetRow[] {
   const t20 = byName(r.ttt, 'ours 20/s');
   add('outside an outage: time to transfer p50 at 20/s no worse than before (4 ms at 200/s on 2026-11-25)', t20 ? `${n(t20.timeToTransferMs.p50, 0)} ms p50, ${n(t20.timeToTransferMs.p99, 0)} ms p99` : 'not run', t20 && judge(t20.timeToTransferMs.p50, '<=', 4));
 
+  // Issue 15 §5: under an overload the ingress answers before the sender gives up, p99 under 1 s.
+  const shipped = r.overload?.runs.find((x) => x.name.startsWith('shedding as shipped'));
+  add(
+    'overload (a burst ~3× what the ingress answers per second): answer time p99 < 1 s on the wire, nothing left unanswered in 8 s',
+    shipped ? `${n(shipped.wireMs.p99, 0)} ms on the wire (${n(shipped.answerMs.p99, 0)} ms from due); ${shipped.unanswered + shipped.lateAnswers} unanswered; ${shipped.statusCodes['503'] ?? 0} shed` : 'not run',
+    shipped && judge(shipped.wireMs.p99, '<=', 1000) && shipped.unanswered + shipped.lateAnswers === 0,
+  );
+
   const rss = t1000?.resources?.filter((x) => x.name === 'ingress' || x.name === 'worker');
   add('RSS ≤ 150 MB per process at 1,000/s', rss?.length ? rss.map((x) => `${x.name} ${n(x.rssMaxMb, 0)} MB`).join(', ') : 'not run', rss?.length ? rss.every((x) => judge(x.rssMaxMb, '<=', 150)) : undefined);
   return rows;
